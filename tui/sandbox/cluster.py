@@ -1,0 +1,481 @@
+"""One sandbox instance: start, stop and inspect its processes, write its kubeconfigs."""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import subprocess
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+from string import Template
+from typing import Any
+
+import yaml
+
+from tui.sandbox import build, health, processes
+from tui.sandbox.components import (
+    ORDER,
+    PORT_NAMES,
+    Layout,
+    apiserver_argv,
+    controller_manager_argv,
+    etcd_argv,
+    kwok_argv,
+    kwok_node,
+    scheduler_argv,
+)
+from tui.sandbox.errors import SandboxError
+from tui.sandbox.kubeconfigs import write_kubeconfig
+from tui.sandbox.paths import state_root, validate_name
+from tui.sandbox.pki import Authority, CertPair, service_account_keys
+from tui.sandbox.ports import is_free, pick_free
+from tui.sandbox.processes import ProcRecord
+from tui.sandbox.progress import Progress, elapsed
+
+RESTRICTED_NAMESPACE = "opencode-manager"
+RESTRICTED_ACCOUNT = "opencode-manager"
+MANIFESTS = Path(__file__).resolve().parent / "manifests"
+USERS = ("admin", "restricted")
+
+_Argv = Callable[[Path, Layout, dict[str, int]], list[str]]
+_ARGV: dict[str, tuple[str, _Argv]] = {
+    "etcd": ("etcd", etcd_argv),
+    "kube-apiserver": ("kube-apiserver", apiserver_argv),
+    "kube-controller-manager": ("kube-controller-manager", controller_manager_argv),
+    "kube-scheduler": ("kube-scheduler", scheduler_argv),
+    "kwok": ("kwok", kwok_argv),
+}
+_START_TIMEOUT = {"etcd": 30.0, "kube-apiserver": 90.0}
+_HINTS = {
+    "etcd": "etcd keeps its data in {root}/etcd; if it is corrupt, run "
+    "'podbay sandbox down --purge' and 'up' again",
+    "kube-apiserver": "the apiserver needs etcd and its certificates in {root}/pki; "
+    "'podbay sandbox down --purge' recreates both",
+}
+
+
+@dataclass
+class ComponentStatus:
+    name: str
+    state: str  # running | stopped | exited
+    pid: int | None = None
+    detail: str = ""
+
+
+@dataclass
+class SandboxStatus:
+    name: str
+    root: Path
+    components: list[ComponentStatus] = field(default_factory=list)
+    apiserver: str | None = None
+    ready: bool = False
+    nodes: list[str] = field(default_factory=list)
+
+    @property
+    def any_running(self) -> bool:
+        return any(c.state == "running" for c in self.components)
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "name": self.name,
+            "root": str(self.root),
+            "apiserver": self.apiserver,
+            "ready": self.ready,
+            "nodes": self.nodes,
+            "components": [c.__dict__ for c in self.components],
+        }
+
+
+class Sandbox:
+    """A local Kubernetes under ``state_root()/<name>``; see :meth:`up` and :meth:`down`."""
+
+    def __init__(self, name: str = "default", progress: Progress | None = None) -> None:
+        self.name = validate_name(name)
+        self.layout = Layout(state_root() / name)
+        self.progress = progress or Progress()
+
+    # ---- state ---------------------------------------------------------------------------
+    def _read_state(self) -> dict[str, Any]:
+        try:
+            data: dict[str, Any] = json.loads(self.layout.state.read_text())
+            return data
+        except FileNotFoundError:
+            return {}
+        except (OSError, ValueError) as exc:
+            raise SandboxError(
+                f"the sandbox state file {self.layout.state} is unreadable: {exc}",
+                hint="run 'podbay sandbox down --purge' to reset this sandbox",
+            ) from exc
+
+    def _write_state(self, state: dict[str, Any]) -> None:
+        self.layout.root.mkdir(parents=True, exist_ok=True)
+        tmp = self.layout.state.with_suffix(".tmp")
+        tmp.write_text(json.dumps(state, indent=2))
+        tmp.replace(self.layout.state)
+
+    def _records(self, state: dict[str, Any]) -> dict[str, ProcRecord]:
+        return {k: ProcRecord.from_json(v) for k, v in state.get("processes", {}).items()}
+
+    @property
+    def ports(self) -> dict[str, int]:
+        return dict(self._read_state().get("ports", {}))
+
+    @property
+    def server(self) -> str:
+        port = self.ports.get("apiserver")
+        if not port:
+            raise SandboxError(
+                f"sandbox {self.name!r} has never been started",
+                hint=f"run 'podbay sandbox up{self._name_flag}'",
+            )
+        return f"https://127.0.0.1:{port}"
+
+    @property
+    def _name_flag(self) -> str:
+        return "" if self.name == "default" else f" --name {self.name}"
+
+    def binary(self, name: str) -> Path:
+        bins = self._read_state().get("bins", {})
+        if name not in bins:
+            raise SandboxError(
+                f"sandbox {self.name!r} has no {name} binary recorded",
+                hint=f"run 'podbay sandbox up{self._name_flag}'",
+            )
+        return Path(bins[name])
+
+    @property
+    def ca(self) -> Path:
+        return self.layout.pki / "ca.crt"
+
+    def kubeconfig(self, user: str = "admin", *, with_ca: bool = True) -> Path:
+        if user not in USERS:
+            raise SandboxError(f"unknown sandbox user {user!r}; choose one of {', '.join(USERS)}")
+        path = self.layout.kubeconfig(user if with_ca else f"{user}-noca")
+        if not path.exists():
+            raise SandboxError(
+                f"sandbox {self.name!r} has no {user} kubeconfig yet",
+                hint=f"run 'podbay sandbox up{self._name_flag}'",
+            )
+        return path
+
+    # ---- status --------------------------------------------------------------------------
+    def status(self) -> SandboxStatus:
+        state = self._read_state()
+        st = SandboxStatus(self.name, self.layout.root)
+        records = self._records(state)
+        for comp in ORDER:
+            rec = records.get(comp)
+            if rec is None:
+                st.components.append(ComponentStatus(comp, "stopped"))
+            elif processes.alive(rec):
+                st.components.append(ComponentStatus(comp, "running", rec.pid))
+            else:
+                st.components.append(ComponentStatus(comp, "exited", rec.pid, f"see {rec.log}"))
+        if state.get("ports"):
+            st.apiserver = self.server
+        if all(c.state == "running" for c in st.components):
+            reason = health.probe(state["ports"]["apiserver"], "/readyz", self._admin_tls())
+            st.ready = reason is None
+            if reason:
+                st.components[1].detail = f"/readyz: {reason}"
+            else:
+                st.nodes = self._ready_nodes()
+        return st
+
+    def _admin_tls(self) -> Any:
+        pair = CertPair(self.layout.pki / "admin.crt", self.layout.pki / "admin.key")
+        return health.tls_context(self.ca, pair)
+
+    def _ready_nodes(self) -> list[str]:
+        out = self.kubectl("get", "nodes", "-o", "json", check=False)
+        try:
+            items = json.loads(out).get("items", [])
+        except ValueError:
+            return []
+        return [
+            n["metadata"]["name"]
+            for n in items
+            if any(
+                c.get("type") == "Ready" and c.get("status") == "True"
+                for c in n.get("status", {}).get("conditions", [])
+            )
+        ]
+
+    # ---- up ------------------------------------------------------------------------------
+    def up(self, *, kwok_nodes: int = 2, max_pods: int = 10000) -> SandboxStatus:
+        """Start everything (building first if needed); a no-op when already healthy."""
+        started = time.monotonic()
+        current = self.status()
+        if current.ready and len(current.nodes) >= kwok_nodes:
+            self.progress.step(f"sandbox {self.name!r} is already running at {current.apiserver}")
+            return current
+        if current.any_running:
+            self.progress.step("some components are not healthy; restarting the sandbox")
+            self._stop_processes()
+        bins = self._ensure_binaries()
+        self.layout.root.mkdir(parents=True, exist_ok=True)
+        ports = self._choose_ports()
+        state: dict[str, Any] = {
+            "name": self.name,
+            "ports": ports,
+            "bins": {k: str(v) for k, v in bins.items()},
+            "processes": {},
+        }
+        self._write_state(state)
+        self._write_pki()
+        self._write_component_kubeconfigs(ports)
+        try:
+            for comp in ORDER:
+                self._start(comp, bins, ports, state)
+                if comp == "kube-apiserver":
+                    self._bootstrap_restricted()
+            self._ensure_kwok_nodes(kwok_nodes, max_pods)
+            self._wait_nodes_ready(kwok_nodes)
+        except BaseException:
+            self._stop_processes()
+            raise
+        self.progress.step(
+            f"sandbox {self.name!r} is up at {self.server} "
+            f"({elapsed(time.monotonic() - started)}); "
+            f"kubeconfig: {self.kubeconfig('admin')}"
+        )
+        return self.status()
+
+    def _ensure_binaries(self) -> dict[str, Path]:
+        bins: dict[str, Path] = {}
+        for binset in build.ALL_SETS:
+            directory = build.ensure_built(binset, self.progress)
+            for name in binset.packages:
+                bins[name] = directory / name
+        return bins
+
+    def _choose_ports(self) -> dict[str, int]:
+        """Keep last run's ports when they are still free (etcd remembers its peer URL)."""
+        old = self.ports
+        if len(old) == len(PORT_NAMES) and all(is_free(p) for p in old.values()):
+            return old
+        fresh = pick_free(len(PORT_NAMES))
+        return dict(zip(PORT_NAMES, fresh, strict=True))
+
+    def _write_pki(self) -> None:
+        ca = Authority(self.layout.pki)
+        hosts = (
+            "127.0.0.1",
+            "localhost",
+            "10.96.0.1",
+            "kubernetes",
+            "kubernetes.default",
+            "kubernetes.default.svc",
+            "kubernetes.default.svc.cluster.local",
+        )
+        ca.issue("apiserver", "kube-apiserver", server=True, hosts=hosts)
+        ca.issue("etcd-server", "etcd", server=True, client=True, hosts=("127.0.0.1", "localhost"))
+        ca.issue("apiserver-etcd-client", "kube-apiserver-etcd-client", client=True)
+        ca.issue(
+            "apiserver-kubelet-client",
+            "kube-apiserver-kubelet-client",
+            orgs=("system:masters",),
+            client=True,
+        )
+        ca.issue("kwok-serving", "kwok", server=True, hosts=("127.0.0.1", "localhost"))
+        ca.issue("admin", "podbay-admin", orgs=("system:masters",), client=True)
+        ca.issue("controller-manager", "system:kube-controller-manager", client=True)
+        ca.issue("scheduler", "system:kube-scheduler", client=True)
+        ca.issue("kwok", "kwok-controller", orgs=("system:masters",), client=True)
+        service_account_keys(self.layout.pki)
+
+    def _write_component_kubeconfigs(self, ports: dict[str, int]) -> None:
+        server = f"https://127.0.0.1:{ports['apiserver']}"
+        pki = self.layout.pki
+        for user in ("admin", "controller-manager", "scheduler", "kwok"):
+            write_kubeconfig(
+                self.layout.kubeconfig(user),
+                server=server,
+                cluster=self._cluster_name,
+                user=user if user != "admin" else "podbay-admin",
+                ca=self.ca,
+                client_cert=pki / f"{user}.crt",
+                client_key=pki / f"{user}.key",
+            )
+        write_kubeconfig(
+            self.layout.kubeconfig("admin-noca"),
+            server=server,
+            cluster=self._cluster_name,
+            user="podbay-admin",
+            client_cert=pki / "admin.crt",
+            client_key=pki / "admin.key",
+        )
+
+    @property
+    def _cluster_name(self) -> str:
+        return f"podbay-sandbox-{self.name}"
+
+    def _start(
+        self, comp: str, bins: dict[str, Path], ports: dict[str, int], state: dict[str, Any]
+    ) -> None:
+        binary_name, argv_of = _ARGV[comp]
+        log = self.layout.log(comp)
+        argv = argv_of(bins[binary_name], self.layout, ports)
+        t0 = time.monotonic()
+        self.progress.update(f"starting {comp}", every=0)
+        rec = processes.start(argv, log)
+        state["processes"][comp] = rec.to_json()
+        self._write_state(state)
+        reason = health.wait_until(
+            self._health_check(comp, ports),
+            _START_TIMEOUT.get(comp, 45.0),
+            still_running=lambda: processes.alive(rec),
+        )
+        if reason is not None:
+            exited = not processes.alive(rec)
+            what = (
+                f"{comp} exited during start-up"
+                if exited
+                else f"{comp} did not become healthy within "
+                f"{_START_TIMEOUT.get(comp, 45.0):.0f}s ({reason})"
+            )
+            hint = _HINTS.get(comp, "").format(root=self.layout.root) or (
+                f"read {log}; 'podbay sandbox down{self._name_flag}' then 'up' retries"
+            )
+            if "address already in use" in _log_text(log):
+                hint = (
+                    "a port was taken between choosing and binding it; run "
+                    f"'podbay sandbox up{self._name_flag}' again to pick new ports"
+                )
+            raise SandboxError(what, log=log, hint=hint)
+        self.progress.step(f"{comp} ready in {time.monotonic() - t0:.1f}s (pid {rec.pid})")
+
+    def _health_check(self, comp: str, ports: dict[str, int]) -> Callable[[], str | None]:
+        pki = self.layout.pki
+        if comp == "etcd":
+            etcd_tls = health.tls_context(
+                self.ca,
+                CertPair(pki / "apiserver-etcd-client.crt", pki / "apiserver-etcd-client.key"),
+            )
+            return lambda: health.probe(ports["etcd"], "/health", etcd_tls)
+        if comp == "kube-apiserver":
+            admin = self._admin_tls()
+            return lambda: health.probe(ports["apiserver"], "/readyz", admin)
+        if comp == "kwok":
+            kwok_tls = health.tls_context(self.ca)
+            return lambda: health.probe(ports["kwok"], "/healthz", kwok_tls)
+        port = ports["controller_manager" if comp == "kube-controller-manager" else "scheduler"]
+        insecure = health.tls_context(None)  # self-signed serving certs; /healthz is public
+        return lambda: health.probe(port, "/healthz", insecure)
+
+    # ---- cluster objects -----------------------------------------------------------------
+    def kubectl(self, *args: str, stdin: str | None = None, check: bool = True) -> str:
+        """Run the sandbox's own kubectl as admin; the output, or SandboxError on failure."""
+        argv = [str(self.binary("kubectl")), f"--kubeconfig={self.layout.kubeconfig('admin')}"]
+        proc = subprocess.run(
+            [*argv, *args], input=stdin, capture_output=True, text=True, check=False, timeout=120
+        )
+        if check and proc.returncode != 0:
+            raise SandboxError(
+                f"kubectl {' '.join(args)} failed: {proc.stderr.strip()}",
+                hint=f"inspect {self.layout.logs}",
+            )
+        return proc.stdout
+
+    def apply(self, docs: list[dict[str, Any]] | str) -> None:
+        text = docs if isinstance(docs, str) else yaml.safe_dump_all(docs)
+        self.kubectl("apply", "--server-side", "--force-conflicts", "-f", "-", stdin=text)
+
+    def grant_restricted(self, namespace: str) -> str:
+        """Bind the spec's Role to a ServiceAccount in ``namespace``; return a minted token."""
+        manifest = Template((MANIFESTS / "restricted-rbac.yaml").read_text())
+        self.apply(manifest.substitute(NAMESPACE=namespace))
+        token = self.kubectl(
+            "create", "token", RESTRICTED_ACCOUNT, "-n", namespace, "--duration=8760h"
+        ).strip()
+        return token
+
+    def _bootstrap_restricted(self) -> None:
+        self.kubectl("create", "namespace", RESTRICTED_NAMESPACE, check=False)
+        token = self.grant_restricted(RESTRICTED_NAMESPACE)
+        for suffix, ca in (("", self.ca), ("-noca", None)):
+            write_kubeconfig(
+                self.layout.kubeconfig(f"restricted{suffix}"),
+                server=self.server,
+                cluster=self._cluster_name,
+                user=RESTRICTED_ACCOUNT,
+                namespace=RESTRICTED_NAMESPACE,
+                ca=ca,
+                token=token,
+            )
+
+    def _ensure_kwok_nodes(self, count: int, max_pods: int) -> None:
+        tainted = self._read_state().get("real_node", False)
+        nodes = [
+            kwok_node(f"kwok-node-{i}", i, max_pods=max_pods, tainted=bool(tainted))
+            for i in range(count)
+        ]
+        existing = set(self.kubectl("get", "nodes", "-o", "name").split())
+        missing = [n for n in nodes if f"node/{n['metadata']['name']}" not in existing]  # type: ignore[index]
+        if missing:
+            # create (not apply): a Node's status is only taken from the create request
+            self.kubectl("create", "-f", "-", stdin=yaml.safe_dump_all(missing))
+
+    def _wait_nodes_ready(self, count: int, timeout: float = 60.0) -> None:
+        t0 = time.monotonic()
+        reason = health.wait_until(
+            lambda: (
+                None
+                if len(self._ready_nodes()) >= count
+                else f"{len(self._ready_nodes())}/{count} nodes Ready"
+            ),
+            timeout,
+            interval=0.3,
+        )
+        if reason:
+            raise SandboxError(
+                f"kwok nodes did not become Ready within {timeout:.0f}s ({reason})",
+                log=self.layout.log("kwok"),
+                hint="check that kwok is running ('podbay sandbox status')",
+            )
+        self.progress.step(f"{count} kwok nodes Ready in {time.monotonic() - t0:.1f}s")
+
+    # ---- down ----------------------------------------------------------------------------
+    def _stop_processes(self) -> list[str]:
+        state = self._read_state()
+        records = self._records(state)
+        stopped = []
+        for comp in reversed(ORDER):
+            rec = records.get(comp)
+            if rec is not None and processes.alive(rec):
+                processes.stop(rec)
+                stopped.append(comp)
+        state["processes"] = {}
+        if state:
+            self._write_state(state)
+        return stopped
+
+    def down(self, *, purge: bool = False) -> list[str]:
+        """Stop every component (none is left running); ``purge`` also deletes all data."""
+        stopped = self._stop_processes() if self.layout.state.exists() else []
+        if purge and self.layout.root.exists():
+            shutil.rmtree(self.layout.root)
+        return stopped
+
+
+def _log_text(path: Path) -> str:
+    try:
+        return path.read_text(errors="replace")[-20000:]
+    except OSError:
+        return ""
+
+
+def list_sandboxes() -> list[str]:
+    root = state_root()
+    if not root.is_dir():
+        return []
+    return sorted(p.name for p in root.iterdir() if (p / "state.json").exists())
+
+
+def env_for(sandbox: Sandbox) -> dict[str, str]:
+    env = dict(os.environ)
+    env["KUBECONFIG"] = str(sandbox.kubeconfig("admin"))
+    return env

@@ -1,0 +1,36 @@
+"""Where the sandbox keeps its build cache and its per-instance state."""
+
+from __future__ import annotations
+
+import os
+import re
+from pathlib import Path
+
+GOSRC = Path(__file__).resolve().parent / "gosrc"
+_NAME_RE = re.compile(r"^[a-z0-9]([-a-z0-9]{0,30}[a-z0-9])?$")
+
+
+def cache_root() -> Path:
+    """Build outputs, keyed by version: ``$PODBAY_CACHE_DIR`` or ``~/.cache/podbay``."""
+    env = os.environ.get("PODBAY_CACHE_DIR")
+    if env:
+        return Path(env)
+    xdg = os.environ.get("XDG_CACHE_HOME")
+    return (Path(xdg) if xdg else Path.home() / ".cache") / "podbay"
+
+
+def state_root() -> Path:
+    """Running sandboxes: ``$PODBAY_STATE_DIR`` or ``~/.local/state/podbay/sandboxes``."""
+    env = os.environ.get("PODBAY_STATE_DIR")
+    if env:
+        return Path(env)
+    xdg = os.environ.get("XDG_STATE_HOME")
+    return (Path(xdg) if xdg else Path.home() / ".local" / "state") / "podbay" / "sandboxes"
+
+
+def validate_name(name: str) -> str:
+    if not _NAME_RE.match(name):
+        raise ValueError(
+            f"sandbox name {name!r} is not valid: use 1-32 lower-case letters, digits and '-'"
+        )
+    return name
