@@ -232,6 +232,7 @@ class Sandbox:
                 self._start(comp, bins, ports, state)
                 if comp == "kube-apiserver":
                     self._bootstrap_restricted()
+                    self._release_kwok_leases()
             self._ensure_kwok_nodes(kwok_nodes, max_pods)
             self._wait_nodes_ready(kwok_nodes)
         except BaseException:
@@ -406,6 +407,18 @@ class Sandbox:
                 ca=ca,
                 token=token,
             )
+
+    def _release_kwok_leases(self) -> None:
+        """Drop node leases a previous kwok held, so the new kwok manages the nodes at once.
+
+        kwok only manages a node whose Lease it holds; after a restart it would otherwise
+        wait for the old lease (40 s) to expire, and new pods would stay Pending meanwhile.
+        """
+        nodes = self.kubectl(
+            "get", "nodes", "-l", "type=kwok", "-o", "jsonpath={.items[*].metadata.name}"
+        ).split()
+        if nodes:
+            self.kubectl("delete", "lease", "-n", "kube-node-lease", "--ignore-not-found", *nodes)
 
     def _ensure_kwok_nodes(self, count: int, max_pods: int) -> None:
         tainted = self._read_state().get("real_node", False)
