@@ -123,3 +123,16 @@ def _wait_default_service_account(core: client.CoreV1Api, namespace: str) -> Non
             return
         time.sleep(0.1)
     raise AssertionError(f"no default ServiceAccount in {namespace} after 30s")
+
+
+@pytest.fixture
+def real_node(namespace: Namespace) -> Namespace:
+    """A namespace on a sandbox that has the kubelet + containerd node."""
+    if not namespace.sandbox.real_node:
+        from tui.sandbox.node import missing_prerequisites
+
+        why = "; ".join(missing_prerequisites()) or "started with --no-real-node"
+        if IN_CI:
+            pytest.fail(f"CI=true and the sandbox has no real node: {why}", pytrace=False)
+        pytest.skip(f"no real node: {why}")
+    return namespace

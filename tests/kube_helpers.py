@@ -8,8 +8,20 @@ from typing import Any
 from kubernetes import client
 
 
-def pod_manifest(name: str, **spec: Any) -> dict[str, Any]:
-    container = {"name": "runner", "image": spec.pop("image", "podbay.local/debian:12")}
+KWOK_PLACEMENT: dict[str, Any] = {
+    "nodeSelector": {"type": "kwok"},
+    "tolerations": [{"key": "kwok.x-k8s.io/node", "operator": "Exists", "effect": "NoSchedule"}],
+}
+
+
+def pod_manifest(name: str, *, kwok: bool = False, **spec: Any) -> dict[str, Any]:
+    """A one-container pod named ``runner``; ``kwok=True`` places it on a kwok node."""
+    if kwok:
+        spec = {**KWOK_PLACEMENT, **spec}
+    container: dict[str, Any] = {
+        "name": "runner",
+        "image": spec.pop("image", "podbay.local/debian:12"),
+    }
     container.update(spec.pop("container", {}))
     return {
         "metadata": {"name": name, "labels": spec.pop("labels", {"app": name})},

@@ -1,4 +1,7 @@
-"""The sandbox is a real Kubernetes: scheduling, logs (follow), exec, RBAC, through the API."""
+"""The sandbox is a real Kubernetes: scheduling, logs (follow), exec, RBAC, through the API.
+
+Pods here go to kwok nodes (the scale nodes); tests/sandbox/test_real_node.py covers the
+kubelet + containerd node."""
 
 from __future__ import annotations
 
@@ -19,7 +22,7 @@ pytestmark = pytest.mark.cluster
 
 
 def test_pod_is_scheduled_and_reaches_running(namespace: Namespace) -> None:
-    namespace.core.create_namespaced_pod(namespace.name, pod_manifest("runs"))
+    namespace.core.create_namespaced_pod(namespace.name, pod_manifest("runs", kwok=True))
     pod = wait_pod(namespace.core, namespace.name, "runs", ("Running",))
     assert pod.spec.node_name.startswith("kwok-node-")
     assert pod.status.pod_ip.startswith("10.24")
@@ -30,7 +33,7 @@ def test_logs_are_served_and_follow_sees_lines_written_later(
     namespace: Namespace, sandbox: Sandbox
 ) -> None:
     core = namespace.core
-    core.create_namespaced_pod(namespace.name, pod_manifest("logger"))
+    core.create_namespaced_pod(namespace.name, pod_manifest("logger", kwok=True))
     wait_pod(core, namespace.name, "logger", ("Running",))
     assert "kwok node" in core.read_namespaced_pod_log("logger", namespace.name)
 
@@ -81,7 +84,7 @@ def _exec(namespace: Namespace, pod: str, command: list[str], **kw: object) -> o
 
 
 def test_exec_returns_output_and_reports_nonzero_exit(namespace: Namespace) -> None:
-    namespace.core.create_namespaced_pod(namespace.name, pod_manifest("execd"))
+    namespace.core.create_namespaced_pod(namespace.name, pod_manifest("execd", kwok=True))
     wait_pod(namespace.core, namespace.name, "execd", ("Running",))
     assert _exec(namespace, "execd", ["sh", "-c", "echo hello-from-exec"]) == "hello-from-exec\n"
 
@@ -99,7 +102,7 @@ def test_exec_returns_output_and_reports_nonzero_exit(namespace: Namespace) -> N
 
 
 def test_exec_tty_resize_reaches_the_process(namespace: Namespace) -> None:
-    namespace.core.create_namespaced_pod(namespace.name, pod_manifest("tty"))
+    namespace.core.create_namespaced_pod(namespace.name, pod_manifest("tty", kwok=True))
     wait_pod(namespace.core, namespace.name, "tty", ("Running",))
     ws = stream(
         namespace.core.connect_get_namespaced_pod_exec,
@@ -125,7 +128,7 @@ def test_restricted_account_can_work_in_its_namespace_only(
     namespace: Namespace, sandbox: Sandbox
 ) -> None:
     core = client.CoreV1Api(namespace.restricted())
-    core.create_namespaced_pod(namespace.name, pod_manifest("mine"))
+    core.create_namespaced_pod(namespace.name, pod_manifest("mine", kwok=True))
     assert [p.metadata.name for p in core.list_namespaced_pod(namespace.name).items] == ["mine"]
 
     with pytest.raises(ApiException) as secrets:

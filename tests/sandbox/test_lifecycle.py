@@ -40,12 +40,16 @@ def _pids(sb: Sandbox) -> list[ProcRecord]:
 def test_status_reports_every_component(sandbox: Sandbox) -> None:
     out = podbay("sandbox", "status", "--name", sandbox.name)
     assert out.returncode == 0, out.stderr
-    for comp in ("etcd", "kube-apiserver", "kube-controller-manager", "kube-scheduler", "kwok"):
+    comps = ["etcd", "kube-apiserver", "kube-controller-manager", "kube-scheduler", "kwok"]
+    if sandbox.real_node:
+        comps += ["containerd", "kubelet"]
+    for comp in comps:
         assert f"{comp} " in out.stdout
     data = json.loads(podbay("sandbox", "status", "--name", sandbox.name, "--json").stdout)
     assert data["ready"] is True
     assert {c["state"] for c in data["components"]} == {"running"}
-    assert sorted(data["nodes"]) == ["kwok-node-0", "kwok-node-1"]
+    expected = ["kwok-node-0", "kwok-node-1"] + (["podbay-node"] if sandbox.real_node else [])
+    assert sorted(data["nodes"]) == expected
 
 
 def test_status_of_a_stopped_sandbox_is_not_ready() -> None:
@@ -77,12 +81,13 @@ def test_second_sandbox_runs_beside_the_first_and_down_leaves_no_process(
 ) -> None:
     second = Sandbox(f"{sandbox.name}-b", Progress(quiet=True))
     try:
-        st = second.up(kwok_nodes=1)
+        st = second.up(kwok_nodes=1, real_node=False)
         assert st.ready
         assert set(second.ports.values()).isdisjoint(sandbox.ports.values())
         assert sandbox.status().ready
         records = _pids(second)
         assert len(records) == 5 and all(alive(r) for r in records)
+        assert not second.real_node
     finally:
         out = podbay("sandbox", "down", "--name", second.name)
     assert out.returncode == 0
@@ -99,7 +104,7 @@ def test_a_component_that_exits_is_explained_with_its_log(sandbox: Sandbox) -> N
     broken.layout.etcd_data.write_text("not a directory")  # etcd cannot use its data dir
     try:
         with pytest.raises(SandboxError) as exc:
-            broken.up(kwok_nodes=1)
+            broken.up(kwok_nodes=1, real_node=False)
         text = str(exc.value)
         assert "etcd exited during start-up" in text
         assert f"last lines of {broken.layout.log('etcd')}" in text
@@ -119,7 +124,7 @@ def test_port_in_use_is_explained(sandbox: Sandbox, monkeypatch: pytest.MonkeyPa
     racy = Sandbox(f"{sandbox.name}-d", Progress(quiet=True))
     try:
         with pytest.raises(SandboxError) as exc:
-            racy.up(kwok_nodes=1)
+            racy.up(kwok_nodes=1, real_node=False)
         text = str(exc.value)
         assert "etcd" in text
         assert "address already in use" in text

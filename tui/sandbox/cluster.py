@@ -15,8 +15,10 @@ from typing import Any
 
 import yaml
 
-from tui.sandbox import build, health, processes
+from tui.sandbox import build, health, node, processes
 from tui.sandbox.components import (
+    KWOK_TAINT_KEY,
+    NODE_ORDER,
     ORDER,
     PORT_NAMES,
     Layout,
@@ -29,6 +31,7 @@ from tui.sandbox.components import (
 )
 from tui.sandbox.errors import SandboxError
 from tui.sandbox.kubeconfigs import write_kubeconfig
+from tui.sandbox.mounts import unmount_all
 from tui.sandbox.paths import state_root, validate_name
 from tui.sandbox.pki import Authority, CertPair, service_account_keys
 from tui.sandbox.ports import is_free, pick_free
@@ -47,8 +50,10 @@ _ARGV: dict[str, tuple[str, _Argv]] = {
     "kube-controller-manager": ("kube-controller-manager", controller_manager_argv),
     "kube-scheduler": ("kube-scheduler", scheduler_argv),
     "kwok": ("kwok", kwok_argv),
+    "containerd": ("containerd", node.containerd_argv),
+    "kubelet": ("kubelet", node.kubelet_argv),
 }
-_START_TIMEOUT = {"etcd": 30.0, "kube-apiserver": 90.0}
+_START_TIMEOUT = {"etcd": 30.0, "kube-apiserver": 90.0, "kubelet": 60.0}
 _HINTS = {
     "etcd": "etcd keeps its data in {root}/etcd; if it is corrupt, run "
     "'podbay sandbox down --purge' and 'up' again",
@@ -166,7 +171,7 @@ class Sandbox:
         state = self._read_state()
         st = SandboxStatus(self.name, self.layout.root)
         records = self._records(state)
-        for comp in ORDER:
+        for comp in self._order(state):
             rec = records.get(comp)
             if rec is None:
                 st.components.append(ComponentStatus(comp, "stopped"))
@@ -184,6 +189,14 @@ class Sandbox:
             else:
                 st.nodes = self._ready_nodes()
         return st
+
+    @staticmethod
+    def _order(state: dict[str, Any]) -> tuple[str, ...]:
+        return ORDER + NODE_ORDER if state.get("real_node") else ORDER
+
+    @property
+    def real_node(self) -> bool:
+        return bool(self._read_state().get("real_node"))
 
     def _admin_tls(self) -> Any:
         pair = CertPair(self.layout.pki / "admin.crt", self.layout.pki / "admin.key")
@@ -205,17 +218,25 @@ class Sandbox:
         ]
 
     # ---- up ------------------------------------------------------------------------------
-    def up(self, *, kwok_nodes: int = 2, max_pods: int = 10000) -> SandboxStatus:
-        """Start everything (building first if needed); a no-op when already healthy."""
+    def up(
+        self, *, kwok_nodes: int = 2, max_pods: int = 10000, real_node: bool | None = None
+    ) -> SandboxStatus:
+        """Start everything (building first if needed); a no-op when already healthy.
+
+        ``real_node``: True requires the kubelet + containerd node, False leaves it out,
+        None keeps the last choice, or enables it when this machine can run it.
+        """
         started = time.monotonic()
+        real = self._decide_real_node(real_node)
         current = self.status()
-        if current.ready and len(current.nodes) >= kwok_nodes:
+        wanted_nodes = kwok_nodes + (1 if real else 0)
+        if current.ready and len(current.nodes) >= wanted_nodes and self.real_node == real:
             self.progress.step(f"sandbox {self.name!r} is already running at {current.apiserver}")
             return current
         if current.any_running:
             self.progress.step("some components are not healthy; restarting the sandbox")
             self._stop_processes()
-        bins = self._ensure_binaries()
+        bins = self._ensure_binaries(real)
         self.layout.root.mkdir(parents=True, exist_ok=True)
         ports = self._choose_ports()
         state: dict[str, Any] = {
@@ -223,6 +244,7 @@ class Sandbox:
             "ports": ports,
             "bins": {k: str(v) for k, v in bins.items()},
             "processes": {},
+            "real_node": real,
         }
         self._write_state(state)
         self._write_pki()
@@ -233,8 +255,10 @@ class Sandbox:
                 if comp == "kube-apiserver":
                     self._bootstrap_restricted()
                     self._release_kwok_leases()
-            self._ensure_kwok_nodes(kwok_nodes, max_pods)
+            self._ensure_kwok_nodes(kwok_nodes, max_pods, tainted=real)
             self._wait_nodes_ready(kwok_nodes)
+            if real:
+                self._start_real_node(bins, ports, state)
         except BaseException:
             self._stop_processes()
             raise
@@ -245,18 +269,62 @@ class Sandbox:
         )
         return self.status()
 
-    def _ensure_binaries(self) -> dict[str, Path]:
+    def _decide_real_node(self, wanted: bool | None) -> bool:
+        if wanted is None and self.layout.state.exists():
+            wanted = self.real_node
+        missing = node.missing_prerequisites()
+        if wanted and missing:
+            raise SandboxError(
+                "the real node cannot run on this machine; missing: " + "; ".join(missing),
+                hint="install them (as root: make deps), or use --no-real-node for kwok only",
+            )
+        if wanted is None:
+            if missing:
+                self.progress.step(
+                    "real node disabled (missing: " + "; ".join(missing) + "); kwok nodes only"
+                )
+            return not missing
+        return wanted
+
+    def _start_real_node(
+        self, bins: dict[str, Path], ports: dict[str, int], state: dict[str, Any]
+    ) -> None:
+        from tui.sandbox import images
+
+        archives = images.ensure_images(self.progress)
+        node.prepare_cgroups(self.name)
+        bridge, subnet, node_ip = node.ensure_bridge(self.name)
+        Authority(self.layout.pki).issue(
+            node.serving_cert_stem(node_ip),
+            f"system:node:{node.NODE_NAME}",
+            orgs=("system:nodes",),
+            server=True,
+            hosts=(node_ip, node.NODE_NAME),
+        )
+        node.write_cni_config(self.layout, bridge, subnet)
+        node.write_containerd_config(self.layout, self.name)
+        node.write_kubelet_config(self.layout, self.name, ports, node_ip)
+        self._start("containerd", bins, ports, state)
+        t0 = time.monotonic()
+        images.import_images(node.ctr_argv(self.layout)[:-2], archives)
+        self.progress.step(f"images ready in containerd in {time.monotonic() - t0:.1f}s")
+        self._start("kubelet", bins, ports, state)
+        self._wait_node_ready(node.NODE_NAME, timeout=90.0)
+
+    def _ensure_binaries(self, real_node: bool) -> dict[str, Path]:
         bins: dict[str, Path] = {}
         for binset in build.ALL_SETS:
             directory = build.ensure_built(binset, self.progress)
             for name in binset.packages:
                 bins[name] = directory / name
+        if real_node:
+            bins["containerd"] = Path(shutil.which("containerd") or "/usr/bin/containerd")
         return bins
 
     def _choose_ports(self) -> dict[str, int]:
         """Keep last run's ports when they are still free (etcd remembers its peer URL)."""
         old = self.ports
-        if len(old) == len(PORT_NAMES) and all(is_free(p) for p in old.values()):
+        if set(old) == set(PORT_NAMES) and all(is_free(p) for p in old.values()):
             return old
         fresh = pick_free(len(PORT_NAMES))
         return dict(zip(PORT_NAMES, fresh, strict=True))
@@ -286,12 +354,20 @@ class Sandbox:
         ca.issue("controller-manager", "system:kube-controller-manager", client=True)
         ca.issue("scheduler", "system:kube-scheduler", client=True)
         ca.issue("kwok", "kwok-controller", orgs=("system:masters",), client=True)
+        ca.issue("kubelet", f"system:node:{node.NODE_NAME}", orgs=("system:nodes",), client=True)
+        ca.issue(
+            "kubelet-serving",
+            f"system:node:{node.NODE_NAME}",
+            orgs=("system:nodes",),
+            server=True,
+            hosts=("127.0.0.1", "localhost", node.NODE_NAME),
+        )
         service_account_keys(self.layout.pki)
 
     def _write_component_kubeconfigs(self, ports: dict[str, int]) -> None:
         server = f"https://127.0.0.1:{ports['apiserver']}"
         pki = self.layout.pki
-        for user in ("admin", "controller-manager", "scheduler", "kwok"):
+        for user in ("admin", "controller-manager", "scheduler", "kwok", "kubelet"):
             write_kubeconfig(
                 self.layout.kubeconfig(user),
                 server=server,
@@ -360,6 +436,16 @@ class Sandbox:
         if comp == "kube-apiserver":
             admin = self._admin_tls()
             return lambda: health.probe(ports["apiserver"], "/readyz", admin)
+        if comp == "containerd":
+            argv = [*node.ctr_argv(self.layout)[:-2], "version"]
+            return lambda: (
+                None
+                if subprocess.run(argv, capture_output=True, check=False, timeout=10).returncode
+                == 0
+                else "ctr version failed"
+            )
+        if comp == "kubelet":
+            return lambda: health.probe(ports["kubelet_healthz"], "/healthz", None)
         if comp == "kwok":
             kwok_tls = health.tls_context(self.ca)
             return lambda: health.probe(ports["kwok"], "/healthz", kwok_tls)
@@ -420,17 +506,37 @@ class Sandbox:
         if nodes:
             self.kubectl("delete", "lease", "-n", "kube-node-lease", "--ignore-not-found", *nodes)
 
-    def _ensure_kwok_nodes(self, count: int, max_pods: int) -> None:
-        tainted = self._read_state().get("real_node", False)
+    def _ensure_kwok_nodes(self, count: int, max_pods: int, *, tainted: bool) -> None:
+        """Create missing kwok nodes; with a real node, taint them so only pods that
+        tolerate ``kwok.x-k8s.io/node`` (scale tests) land there."""
         nodes = [
-            kwok_node(f"kwok-node-{i}", i, max_pods=max_pods, tainted=bool(tainted))
-            for i in range(count)
+            kwok_node(f"kwok-node-{i}", i, max_pods=max_pods, tainted=tainted) for i in range(count)
         ]
         existing = set(self.kubectl("get", "nodes", "-o", "name").split())
         missing = [n for n in nodes if f"node/{n['metadata']['name']}" not in existing]  # type: ignore[index]
         if missing:
             # create (not apply): a Node's status is only taken from the create request
             self.kubectl("create", "-f", "-", stdin=yaml.safe_dump_all(missing))
+        taint = f"{KWOK_TAINT_KEY}=fake:NoSchedule"
+        if tainted:
+            self.kubectl("taint", "nodes", "-l", "type=kwok", taint, "--overwrite")
+        else:
+            self.kubectl("taint", "nodes", "-l", "type=kwok", f"{KWOK_TAINT_KEY}-", check=False)
+
+    def _wait_node_ready(self, name: str, timeout: float) -> None:
+        t0 = time.monotonic()
+        reason = health.wait_until(
+            lambda: None if name in self._ready_nodes() else f"node {name} not Ready",
+            timeout,
+            interval=0.3,
+        )
+        if reason:
+            raise SandboxError(
+                f"the real node {name} did not become Ready within {timeout:.0f}s",
+                log=self.layout.log("kubelet"),
+                hint="read the kubelet log above; 'podbay sandbox status' shows what runs",
+            )
+        self.progress.step(f"node {name} Ready in {time.monotonic() - t0:.1f}s")
 
     def _wait_nodes_ready(self, count: int, timeout: float = 60.0) -> None:
         t0 = time.monotonic()
@@ -456,20 +562,39 @@ class Sandbox:
         state = self._read_state()
         records = self._records(state)
         stopped = []
-        for comp in reversed(ORDER):
+        for comp in reversed(self._order(state)):
             rec = records.get(comp)
+            if comp == "containerd" and rec is not None and processes.alive(rec):
+                node.stop_workloads(self.layout)  # the kubelet is already stopped
             if rec is not None and processes.alive(rec):
                 processes.stop(rec)
                 stopped.append(comp)
+            if comp == "containerd" and state.get("real_node"):
+                node.kill_orphan_shims(self.layout)
+                node.release_network(self.layout)
         state["processes"] = {}
         if state:
             self._write_state(state)
         return stopped
 
     def down(self, *, purge: bool = False) -> list[str]:
-        """Stop every component (none is left running); ``purge`` also deletes all data."""
+        """Stop every component (none is left running); ``purge`` also deletes all data.
+
+        Purging unmounts everything below the sandbox first and refuses to delete while
+        anything is still mounted there: a bind mount could lead into the user's files.
+        """
         stopped = self._stop_processes() if self.layout.state.exists() else []
         if purge and self.layout.root.exists():
+            if self.real_node:
+                node.delete_bridge(self.layout)
+                node.remove_cgroups(self.name)
+            left = unmount_all(self.layout.root)
+            if left:
+                raise SandboxError(
+                    f"not deleting {self.layout.root}: still mounted there: "
+                    + ", ".join(map(str, left)),
+                    hint="unmount them (umount PATH) and run 'down --purge' again",
+                )
             shutil.rmtree(self.layout.root)
         return stopped
 

@@ -16,9 +16,19 @@ KWOK_NODE_ANNOTATION = "kwok.x-k8s.io/node"
 KWOK_TAINT_KEY = "kwok.x-k8s.io/node"
 UNLIMITED_QPS = "5000"
 
-# Start order; ``down`` stops in reverse.
+# Start order; ``down`` stops in reverse. The real node's components follow when enabled.
 ORDER = ("etcd", "kube-apiserver", "kube-controller-manager", "kube-scheduler", "kwok")
-PORT_NAMES = ("etcd", "etcd_peer", "apiserver", "controller_manager", "scheduler", "kwok")
+NODE_ORDER = ("containerd", "kubelet")
+PORT_NAMES = (
+    "etcd",
+    "etcd_peer",
+    "apiserver",
+    "controller_manager",
+    "scheduler",
+    "kwok",
+    "kubelet",
+    "kubelet_healthz",
+)
 
 
 @dataclass(frozen=True)
