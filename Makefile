@@ -3,7 +3,7 @@ VENV ?= .venv
 PY := $(VENV)/bin/python
 PYTHON ?= python3
 
-.PHONY: run test install lint sandbox-up sandbox-down
+.PHONY: run test install deps lint sandbox-up sandbox-down
 
 $(VENV)/.installed: pyproject.toml requirements/constraints.txt
 	$(PYTHON) -m venv $(VENV)
@@ -13,12 +13,16 @@ $(VENV)/.installed: pyproject.toml requirements/constraints.txt
 
 install: $(VENV)/.installed
 
+## Debian packages for the sandbox's real node (containerd, runc, CNI) and image builds.
+deps:
+	scripts/install-system-deps
+
 ## Install everything, start the sandbox (building it the first time) and open podbay on it.
-run: install
+run: install deps
 	$(VENV)/bin/podbay --sandbox
 
 ## Lint, type-check and run every test (the suite starts and removes its own sandbox).
-test: install lint
+test: install deps lint
 	$(VENV)/bin/pytest
 
 lint: install

@@ -7,7 +7,6 @@ from typing import Any
 
 from kubernetes import client
 
-
 KWOK_PLACEMENT: dict[str, Any] = {
     "nodeSelector": {"type": "kwok"},
     "tolerations": [{"key": "kwok.x-k8s.io/node", "operator": "Exists", "effect": "NoSchedule"}],

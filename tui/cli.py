@@ -44,6 +44,12 @@ def _parser() -> argparse.ArgumentParser:
 
     up = with_name(sbs.add_parser("up", help="build (first time) and start the sandbox"))
     up.add_argument("--nodes", type=int, default=2, help="kwok nodes (default 2)")
+    up.add_argument(
+        "--real-node",
+        action=argparse.BooleanOptionalAction,
+        default=None,
+        help="the kubelet + containerd node (default: on when this machine can run it)",
+    )
     up.add_argument("-q", "--quiet", action="store_true", help="print only the kubeconfig path")
     down = with_name(sbs.add_parser("down", help="stop every sandbox process"))
     down.add_argument("--purge", action="store_true", help="also delete its data and certificates")
@@ -129,7 +135,7 @@ def _sandbox(args: argparse.Namespace) -> int:
             return 0
         sandbox = Sandbox(args.name, Progress(quiet=getattr(args, "quiet", False)))
         if args.action == "up":
-            sandbox.up(kwok_nodes=args.nodes)
+            sandbox.up(kwok_nodes=args.nodes, real_node=args.real_node)
             if args.quiet:
                 print(sandbox.kubeconfig("admin"))
             else:

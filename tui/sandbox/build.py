@@ -24,7 +24,8 @@ from tui.sandbox.progress import Progress, elapsed
 
 KUBE_VERSION = "v1.34.4"
 KWOK_VERSION = "v0.7.0"
-MIN_GO = (1, 24)
+COREDNS_VERSION = "v1.14.7"
+MIN_GO = (1, 25)  # CoreDNS 1.14 needs 1.25; Kubernetes 1.34 needs 1.24
 
 
 def _kube_ldflags(version: str) -> list[str]:
@@ -64,12 +65,16 @@ KUBE = BinarySet(
         "kube-controller-manager": "k8s.io/kubernetes/cmd/kube-controller-manager",
         "kube-scheduler": "k8s.io/kubernetes/cmd/kube-scheduler",
         "kubelet": "k8s.io/kubernetes/cmd/kubelet",
+        "kube-proxy": "k8s.io/kubernetes/cmd/kube-proxy",
         "kubectl": "k8s.io/kubernetes/cmd/kubectl",
     },
     ldflags=_kube_ldflags(KUBE_VERSION),
 )
 KWOK = BinarySet(name="kwok", version=KWOK_VERSION, packages={"kwok": "sigs.k8s.io/kwok/cmd/kwok"})
-ALL_SETS = (KUBE, KWOK)
+COREDNS = BinarySet(
+    name="coredns", version=COREDNS_VERSION, packages={"coredns": "github.com/coredns/coredns"}
+)
+CONTROL_PLANE_SETS = (KUBE, KWOK)
 
 
 def go_version() -> tuple[int, int, str]:
@@ -100,6 +105,7 @@ def cache_key(binset: BinarySet, go: str) -> str:
         digest.update((binset.module_dir / fname).read_bytes())
     digest.update(go.encode())
     digest.update(" ".join(binset.ldflags).encode())
+    digest.update(" ".join(sorted(binset.packages.values())).encode())
     return f"{binset.name}-{binset.version}-{go}-{digest.hexdigest()[:10]}"
 
 

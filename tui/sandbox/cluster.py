@@ -52,6 +52,8 @@ _ARGV: dict[str, tuple[str, _Argv]] = {
     "kwok": ("kwok", kwok_argv),
     "containerd": ("containerd", node.containerd_argv),
     "kubelet": ("kubelet", node.kubelet_argv),
+    "coredns": ("coredns", node.coredns_argv),
+    "kube-proxy": ("kube-proxy", node.kube_proxy_argv),
 }
 _START_TIMEOUT = {"etcd": 30.0, "kube-apiserver": 90.0, "kubelet": 60.0}
 _HINTS = {
@@ -192,11 +194,21 @@ class Sandbox:
 
     @staticmethod
     def _order(state: dict[str, Any]) -> tuple[str, ...]:
-        return ORDER + NODE_ORDER if state.get("real_node") else ORDER
+        if not state.get("real_node"):
+            return ORDER
+        if state.get("services") is False:  # another sandbox owns the host's Service rules
+            return ORDER + tuple(c for c in NODE_ORDER if c != "kube-proxy")
+        return ORDER + NODE_ORDER
 
     @property
     def real_node(self) -> bool:
         return bool(self._read_state().get("real_node"))
+
+    @property
+    def services(self) -> bool:
+        """Whether Service ClusterIPs route here (this sandbox runs kube-proxy)."""
+        state = self._read_state()
+        return bool(state.get("real_node")) and state.get("services") is not False
 
     def _admin_tls(self) -> Any:
         pair = CertPair(self.layout.pki / "admin.crt", self.layout.pki / "admin.key")
@@ -254,6 +266,7 @@ class Sandbox:
                 self._start(comp, bins, ports, state)
                 if comp == "kube-apiserver":
                     self._bootstrap_restricted()
+                    self._bootstrap_cluster_roles()
                     self._release_kwok_leases()
             self._ensure_kwok_nodes(kwok_nodes, max_pods, tainted=real)
             self._wait_nodes_ready(kwok_nodes)
@@ -310,10 +323,36 @@ class Sandbox:
         self.progress.step(f"images ready in containerd in {time.monotonic() - t0:.1f}s")
         self._start("kubelet", bins, ports, state)
         self._wait_node_ready(node.NODE_NAME, timeout=90.0)
+        node.write_coredns_config(self.layout, ports, node_ip)
+        self._start("coredns", bins, ports, state)
+        owner = self._other_kube_proxy()
+        state["services"] = owner is None
+        self._write_state(state)
+        if owner is not None:
+            self.progress.step(
+                f"kube-proxy not started: sandbox {owner!r} already programs this machine's "
+                "iptables Service rules (one sandbox at a time); Service ClusterIPs will not "
+                "route here, pod IPs and DNS do"
+            )
+            return
+        node.enable_forwarding()
+        node.write_kube_proxy_config(self.layout, ports, subnet)
+        self._start("kube-proxy", bins, ports, state)
+
+    def _other_kube_proxy(self) -> str | None:
+        """The name of another sandbox whose kube-proxy is running on this machine."""
+        for name in list_sandboxes():
+            if name == self.name:
+                continue
+            other = Sandbox(name, Progress(quiet=True))
+            rec = other._records(other._read_state()).get("kube-proxy")
+            if rec is not None and processes.alive(rec):
+                return name
+        return None
 
     def _ensure_binaries(self, real_node: bool) -> dict[str, Path]:
         bins: dict[str, Path] = {}
-        for binset in build.ALL_SETS:
+        for binset in (*build.CONTROL_PLANE_SETS, *((build.COREDNS,) if real_node else ())):
             directory = build.ensure_built(binset, self.progress)
             for name in binset.packages:
                 bins[name] = directory / name
@@ -355,19 +394,23 @@ class Sandbox:
         ca.issue("scheduler", "system:kube-scheduler", client=True)
         ca.issue("kwok", "kwok-controller", orgs=("system:masters",), client=True)
         ca.issue("kubelet", f"system:node:{node.NODE_NAME}", orgs=("system:nodes",), client=True)
-        ca.issue(
-            "kubelet-serving",
-            f"system:node:{node.NODE_NAME}",
-            orgs=("system:nodes",),
-            server=True,
-            hosts=("127.0.0.1", "localhost", node.NODE_NAME),
-        )
+        ca.issue("kube-proxy", "system:kube-proxy", client=True)
+        ca.issue("coredns", "podbay-coredns", client=True)
         service_account_keys(self.layout.pki)
 
     def _write_component_kubeconfigs(self, ports: dict[str, int]) -> None:
         server = f"https://127.0.0.1:{ports['apiserver']}"
         pki = self.layout.pki
-        for user in ("admin", "controller-manager", "scheduler", "kwok", "kubelet"):
+        users = (
+            "admin",
+            "controller-manager",
+            "scheduler",
+            "kwok",
+            "kubelet",
+            "kube-proxy",
+            "coredns",
+        )
+        for user in users:
             write_kubeconfig(
                 self.layout.kubeconfig(user),
                 server=server,
@@ -446,6 +489,10 @@ class Sandbox:
             )
         if comp == "kubelet":
             return lambda: health.probe(ports["kubelet_healthz"], "/healthz", None)
+        if comp == "coredns":
+            return lambda: health.probe(ports["coredns_health"], "/health", None)
+        if comp == "kube-proxy":
+            return lambda: health.probe(ports["kube_proxy_healthz"], "/livez", None)
         if comp == "kwok":
             kwok_tls = health.tls_context(self.ca)
             return lambda: health.probe(ports["kwok"], "/healthz", kwok_tls)
@@ -479,6 +526,9 @@ class Sandbox:
             "create", "token", RESTRICTED_ACCOUNT, "-n", namespace, "--duration=8760h"
         ).strip()
         return token
+
+    def _bootstrap_cluster_roles(self) -> None:
+        self.apply((MANIFESTS / "coredns-rbac.yaml").read_text())
 
     def _bootstrap_restricted(self) -> None:
         self.kubectl("create", "namespace", RESTRICTED_NAMESPACE, check=False)

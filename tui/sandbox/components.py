@@ -18,7 +18,7 @@ UNLIMITED_QPS = "5000"
 
 # Start order; ``down`` stops in reverse. The real node's components follow when enabled.
 ORDER = ("etcd", "kube-apiserver", "kube-controller-manager", "kube-scheduler", "kwok")
-NODE_ORDER = ("containerd", "kubelet")
+NODE_ORDER = ("containerd", "kubelet", "coredns", "kube-proxy")
 PORT_NAMES = (
     "etcd",
     "etcd_peer",
@@ -28,6 +28,9 @@ PORT_NAMES = (
     "kwok",
     "kubelet",
     "kubelet_healthz",
+    "coredns_health",
+    "kube_proxy_healthz",
+    "kube_proxy_metrics",
 )
 
 

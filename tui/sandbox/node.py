@@ -50,6 +50,8 @@ def missing_prerequisites() -> list[str]:
     for tool, pkg in (("containerd", "containerd"), ("runc", "runc"), ("ctr", "containerd")):
         if not shutil.which(tool):
             missing.append(f"{tool} (apt-get install {pkg})")
+    if not shutil.which("iptables"):
+        missing.append("iptables (apt-get install iptables), for Service ClusterIPs")
     if not (CNI_BIN / "bridge").exists():
         missing.append("CNI plugins in /usr/lib/cni (apt-get install containernetworking-plugins)")
     for tool in ("ip", "mount"):
@@ -145,6 +147,9 @@ disabled_plugins = ["io.containerd.snapshotter.v1.aufs", "io.containerd.snapshot
 [plugins.{cri}]
   sandbox_image = "{PAUSE_IMAGE}"
   netns_mounts_under_state_dir = true
+  # This machine denies lowering oom_score_adj (the kubelet asks -998 for pod sandboxes);
+  # clamp to containerd's own value instead of failing every pod.
+  restrict_oom_score_adj = true
   enable_unprivileged_ports = true
   [plugins.{cri}.containerd]
     snapshotter = "overlayfs"
@@ -221,6 +226,7 @@ def write_kubelet_config(lay: Layout, sandbox: str, ports: dict[str, int], node_
         "protectKernelDefaults": False,
         "rotateCertificates": False,
         "clusterDomain": "cluster.local",
+        "clusterDNS": [node_ip],
         "resolvConf": "/etc/resolv.conf",
         "maxPods": 110,
         "nodeStatusUpdateFrequency": "5s",
@@ -235,18 +241,81 @@ def write_kubelet_config(lay: Layout, sandbox: str, ports: dict[str, int], node_
 
 def kubelet_argv(binary: Path, lay: Layout, ports: dict[str, int]) -> list[str]:
     nd = node_dir(lay)
-    node_ip = yaml.safe_load((lay.config / "kubelet.yaml").read_text())["address"]
     return [
         str(binary),
         f"--config={lay.config / 'kubelet.yaml'}",
         f"--kubeconfig={lay.kubeconfig('kubelet')}",
         f"--hostname-override={NODE_NAME}",
-        f"--node-ip={node_ip}",
+        f"--node-ip={node_ip(lay)}",
         f"--root-dir={nd / 'kubelet'}",
         f"--cert-dir={nd / 'kubelet' / 'pki'}",
         f"--node-labels={NODE_LABEL}=real",
         "--v=1",
     ]
+
+
+def node_ip(lay: Layout) -> str:
+    return str(yaml.safe_load((lay.config / "kubelet.yaml").read_text())["address"])
+
+
+def write_coredns_config(lay: Layout, ports: dict[str, int], dns_ip: str) -> Path:
+    """Cluster DNS on the bridge gateway: Services and pods by name, the rest via the host."""
+    corefile = f""".:53 {{
+    bind {dns_ip}
+    errors
+    health 127.0.0.1:{ports["coredns_health"]}
+    kubernetes cluster.local in-addr.arpa ip6.arpa {{
+        kubeconfig {lay.kubeconfig("coredns")}
+        pods insecure
+        fallthrough in-addr.arpa ip6.arpa
+        ttl 5
+    }}
+    forward . /etc/resolv.conf
+    cache 5
+}}
+"""
+    path = lay.config / "Corefile"
+    path.write_text(corefile)
+    return path
+
+
+def coredns_argv(binary: Path, lay: Layout, ports: dict[str, int]) -> list[str]:
+    return [str(binary), "-conf", str(lay.config / "Corefile")]
+
+
+def write_kube_proxy_config(lay: Layout, ports: dict[str, int], subnet: str) -> Path:
+    doc = {
+        "apiVersion": "kubeproxy.config.k8s.io/v1alpha1",
+        "kind": "KubeProxyConfiguration",
+        "clientConnection": {"kubeconfig": str(lay.kubeconfig("kube-proxy"))},
+        "hostnameOverride": NODE_NAME,
+        "mode": "iptables",
+        "clusterCIDR": subnet,
+        "bindAddress": "127.0.0.1",
+        "healthzBindAddress": f"127.0.0.1:{ports['kube_proxy_healthz']}",
+        "metricsBindAddress": f"127.0.0.1:{ports['kube_proxy_metrics']}",
+        # Leave the host's conntrack sysctls alone.
+        "conntrack": {"maxPerCore": 0},
+        "nodePortAddresses": ["primary"],
+    }
+    path = lay.config / "kube-proxy.yaml"
+    path.write_text(yaml.safe_dump(doc, sort_keys=False))
+    return path
+
+
+def kube_proxy_argv(binary: Path, lay: Layout, ports: dict[str, int]) -> list[str]:
+    return [str(binary), f"--config={lay.config / 'kube-proxy.yaml'}", "--v=1"]
+
+
+def enable_forwarding() -> None:
+    """Service traffic is DNAT-ed on the host and forwarded back onto the pod bridge."""
+    for knob, value in (
+        ("/proc/sys/net/ipv4/ip_forward", "1"),
+        ("/proc/sys/net/bridge/bridge-nf-call-iptables", "1"),
+    ):
+        path = Path(knob)
+        if path.exists() and path.read_text().strip() != value:
+            path.write_text(value)
 
 
 def stop_workloads(lay: Layout) -> None:

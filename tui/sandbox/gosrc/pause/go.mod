@@ -1,0 +1,3 @@
+module podbay.local/sandbox/pause
+
+go 1.24
