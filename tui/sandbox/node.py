@@ -381,3 +381,5 @@ def remove_cgroups(sandbox: str) -> None:
                     path.rmdir()
         with contextlib.suppress(OSError):
             top.rmdir()
+        with contextlib.suppress(OSError):
+            top.parent.rmdir()  # /podbay, once no sandbox uses it
