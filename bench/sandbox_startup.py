@@ -1,4 +1,5 @@
-"""Sandbox numbers: warm `up` time, pods to Running, and kubectl's view of them.
+"""Sandbox numbers: warm `up` time, pod create to Running (real node and kwok nodes),
+and kubectl's view of them.
 
     python -m bench.sandbox_startup [--rounds 3] [--pods 200]
 
@@ -18,6 +19,11 @@ import yaml
 from tui.sandbox.cluster import Sandbox
 from tui.sandbox.progress import Progress
 
+KWOK = {
+    "nodeSelector": {"type": "kwok"},
+    "tolerations": [{"key": "kwok.x-k8s.io/node", "operator": "Exists", "effect": "NoSchedule"}],
+}
+
 
 def _pods(n: int, namespace: str) -> str:
     return yaml.safe_dump_all(
@@ -28,6 +34,7 @@ def _pods(n: int, namespace: str) -> str:
             "spec": {
                 "restartPolicy": "Never",
                 "containers": [{"name": "runner", "image": "podbay.local/debian:12"}],
+                **KWOK,
             },
         }
         for i in range(n)
@@ -54,6 +61,41 @@ def main() -> None:
         )
 
         sb.kubectl("create", "namespace", "bench")
+        if sb.real_node:
+            real = []
+            for i in range(5):
+                pod = yaml.safe_dump(
+                    {
+                        "apiVersion": "v1",
+                        "kind": "Pod",
+                        "metadata": {"name": f"real-{i}", "namespace": "bench"},
+                        "spec": {
+                            "restartPolicy": "Never",
+                            "containers": [
+                                {
+                                    "name": "runner",
+                                    "image": "podbay.local/debian:12",
+                                    "command": ["sleep", "600"],
+                                }
+                            ],
+                        },
+                    }
+                )
+                t0 = time.perf_counter()
+                sb.kubectl("create", "-f", "-", stdin=pod)
+                sb.kubectl(
+                    "wait",
+                    "-n",
+                    "bench",
+                    f"pod/real-{i}",
+                    "--for=jsonpath={.status.phase}=Running",
+                    "--timeout=120s",
+                )
+                real.append(time.perf_counter() - t0)
+            print(
+                f"pod create -> Running on the real node: median {statistics.median(real):.2f}s "
+                f"{[round(r, 2) for r in real]}"
+            )
         t0 = time.perf_counter()
         sb.kubectl("create", "-f", "-", stdin=_pods(args.pods, "bench"))
         created = time.perf_counter() - t0
