@@ -13,7 +13,7 @@ from pathlib import Path
 
 import pytest
 
-from tui.sandbox import images
+from tui.sandbox import images, oci
 from tui.sandbox.errors import SandboxError
 from tui.sandbox.progress import Progress
 
@@ -77,10 +77,10 @@ def test_the_postgres_entrypoint_is_valid_sh(tmp_path: Path) -> None:
 def test_oci_archive_layout_digests_and_name(tmp_path: Path) -> None:
     root = tmp_path / "rootfs"
     _tiny_rootfs(root)
-    layer = images.write_layer(tmp_path, root, sorted(images.tree_snapshot(root)))
+    layer = oci.write_layer(tmp_path, root, sorted(oci.tree_snapshot(root)))
     config = images.image_config(DEBIAN, "debian-12-test", ["tiny rootfs"])
     archive = tmp_path / "image.tar"
-    digest = images.write_oci_archive(archive, "podbay.local/tiny:1", [layer], config)
+    digest = oci.write_oci_archive(archive, "podbay.local/tiny:1", [layer], config)
 
     with tarfile.open(archive) as tar:
 
@@ -119,7 +119,7 @@ def test_oci_archive_layout_digests_and_name(tmp_path: Path) -> None:
     assert members["etc/link"].issym() and members["etc/link"].linkname == "os-release"
     assert members["etc/os-release"].isreg() and members["etc/os-release.hard"].islnk()
 
-    info = images.read_archive(archive)
+    info = oci.read_archive(archive)
     assert (info.ref, info.manifest_digest) == ("podbay.local/tiny:1", digest)
 
 
@@ -131,7 +131,7 @@ def test_tree_changes_find_new_changed_and_removed_paths(tmp_path: Path) -> None
     (root / "opt").mkdir()
     (root / "opt" / "x").write_text("x")
     time.sleep(0.05)  # ctime is coarse: make the edits below land in a later tick
-    before = images.tree_snapshot(root)
+    before = oci.tree_snapshot(root)
 
     (root / "etc" / "os-release").write_text("ID=tiny\nVERSION=2\n")  # in place
     (root / "bin" / "new").write_text("new")
@@ -142,13 +142,13 @@ def test_tree_changes_find_new_changed_and_removed_paths(tmp_path: Path) -> None
     (root / "opt").rmdir()
     (root / "opt").write_text("now a file")
 
-    changed, whiteouts = images.tree_changes(before, images.tree_snapshot(root))
+    changed, whiteouts = oci.tree_changes(before, oci.tree_snapshot(root))
     assert {"etc/os-release", "etc/os-release.hard", "bin/new", "opt"} <= set(changed)
     assert "etc/link" not in changed
     # the topmost removed path only; nothing under a directory replaced by a file
     assert whiteouts == ["bin/hello", "var/cache/old"]
 
-    layer = images.write_layer(tmp_path, root, changed, whiteouts)
+    layer = oci.write_layer(tmp_path, root, changed, whiteouts)
     with tarfile.open(layer.path) as tar:
         names = tar.getnames()
     assert "bin/.wh.hello" in names and "var/cache/.wh.old" in names
@@ -188,10 +188,10 @@ def test_import_skips_an_image_containerd_already_has(
 ) -> None:
     root = tmp_path / "rootfs"
     _tiny_rootfs(root)
-    layer = images.write_layer(tmp_path, root, ["bin", "bin/hello"])
+    layer = oci.write_layer(tmp_path, root, ["bin", "bin/hello"])
     archive = tmp_path / "image.tar"
     config = images.image_config(DEBIAN, "k", ["tiny"])
-    digest = images.write_oci_archive(archive, "podbay.local/tiny:1", [layer], config)
+    digest = oci.write_oci_archive(archive, "podbay.local/tiny:1", [layer], config)
     ctr = tmp_path / "ctr"
     ctr.write_text(FAKE_CTR)
     ctr.chmod(0o755)

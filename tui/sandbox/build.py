@@ -120,7 +120,7 @@ def is_built(directory: Path, binset: BinarySet) -> bool:
 
 
 @contextmanager
-def _lock(path: Path) -> Iterator[None]:
+def file_lock(path: Path) -> Iterator[None]:
     path.parent.mkdir(parents=True, exist_ok=True)
     with path.open("w") as fh:
         fcntl.flock(fh, fcntl.LOCK_EX)
@@ -148,7 +148,7 @@ def ensure_built(binset: BinarySet, progress: Progress, *, jobs: int | None = No
     target = cached_dir(binset, go)
     if is_built(target, binset):
         return target
-    with _lock(cache_root() / "locks" / f"{target.name}.lock"):
+    with file_lock(cache_root() / "locks" / f"{target.name}.lock"):
         if is_built(target, binset):  # another process built it while we waited
             return target
         _build(binset, target, progress, jobs=jobs)
