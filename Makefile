@@ -23,6 +23,7 @@ run: install deps
 
 ## Lint, type-check and run every test (the suite starts and removes its own sandbox).
 test: install deps lint
+	$(VENV)/bin/podbay sandbox build
 	$(VENV)/bin/pytest
 
 lint: install

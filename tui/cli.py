@@ -51,6 +51,8 @@ def _parser() -> argparse.ArgumentParser:
         help="the kubelet + containerd node (default: on when this machine can run it)",
     )
     up.add_argument("-q", "--quiet", action="store_true", help="print only the kubeconfig path")
+    bld = sbs.add_parser("build", help="build (or find cached) binaries and images; start nothing")
+    bld.add_argument("--real-node", action=argparse.BooleanOptionalAction, default=None)
     down = with_name(sbs.add_parser("down", help="stop every sandbox process"))
     down.add_argument("--purge", action="store_true", help="also delete its data and certificates")
     st = with_name(sbs.add_parser("status", help="what is running (exit 0 only when ready)"))
@@ -132,6 +134,11 @@ def _sandbox(args: argparse.Namespace) -> int:
         if args.action == "list":
             for name in list_sandboxes():
                 print(name)
+            return 0
+        if args.action == "build":
+            built = Sandbox("default", Progress()).build(real_node=args.real_node)
+            for name, path in built.items():
+                print(f"{name:<26} {path}")
             return 0
         sandbox = Sandbox(args.name, Progress(quiet=getattr(args, "quiet", False)))
         if args.action == "up":

@@ -282,6 +282,21 @@ class Sandbox:
         )
         return self.status()
 
+    def build(self, *, real_node: bool | None = None) -> dict[str, Path]:
+        """Build (or find cached) everything ``up`` needs, without starting anything.
+
+        ``real_node=None`` means: whatever this machine can run (not the last ``up``'s choice).
+        """
+        if real_node is None:
+            real_node = not node.missing_prerequisites()
+        real = self._decide_real_node(real_node)
+        bins = self._ensure_binaries(real)
+        if real:
+            from tui.sandbox import images
+
+            bins.update(images.ensure_images(self.progress))
+        return bins
+
     def _decide_real_node(self, wanted: bool | None) -> bool:
         if wanted is None and self.layout.state.exists():
             wanted = self.real_node

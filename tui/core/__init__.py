@@ -1,0 +1,1 @@
+"""The engine: settings, connection, operations. No Textual, no web framework imports."""
