@@ -1,0 +1,232 @@
+"""Where podbay's cluster credentials come from, and a configured client that trusts the
+right CAs: the kubeconfig's CA data, the system store, and an *added* extra CA file (the
+spec's NODE_EXTRA_CA_CERTS idea), for HTTP and WebSocket alike.
+"""
+
+from __future__ import annotations
+
+import atexit
+import contextlib
+import os
+import ssl
+import tempfile
+from dataclasses import dataclass, field
+from pathlib import Path
+from urllib.parse import urlsplit
+
+import yaml
+from cryptography import x509
+from kubernetes import client, config
+from kubernetes.config.config_exception import ConfigException
+
+from tui.core.errors import PodbayError
+from tui.core.settings import Settings
+
+WORKSPACE_KUBECONFIG = Path("/workspace/.kube/kubeconfig")
+SYSTEM_BUNDLES = (
+    Path("/etc/ssl/certs/ca-certificates.crt"),
+    Path("/etc/pki/tls/certs/ca-bundle.crt"),
+)
+IN_CLUSTER_TOKEN = Path("/var/run/secrets/kubernetes.io/serviceaccount/token")
+
+
+class ConnectionError_(PodbayError):
+    """Credentials or trust could not be set up (before any network traffic)."""
+
+
+@dataclass(frozen=True)
+class Source:
+    """Where the credentials come from: kubeconfig file(s) or the pod's service account."""
+
+    in_cluster: bool
+    paths: tuple[Path, ...] = ()
+
+    def describe(self) -> str:
+        if self.in_cluster:
+            return "in-cluster service account"
+        return ":".join(map(str, self.paths))
+
+
+@dataclass(frozen=True)
+class TrustSource:
+    """One set of CA certificates in the trust bundle, named for diagnostics."""
+
+    label: str
+    subjects: tuple[str, ...]
+
+
+@dataclass
+class Connection:
+    """A ready :class:`kubernetes.client.Configuration` plus what it was built from."""
+
+    configuration: client.Configuration
+    source: Source
+    context: str | None
+    namespace: str
+    trust: list[TrustSource] = field(default_factory=list)
+    verify: bool = True
+
+    @property
+    def server(self) -> str:
+        return str(self.configuration.host)
+
+    @property
+    def host_port(self) -> tuple[str, int]:
+        parts = urlsplit(self.server)
+        return parts.hostname or "", parts.port or (443 if parts.scheme == "https" else 80)
+
+    def api_client(self) -> client.ApiClient:
+        return client.ApiClient(self.configuration)
+
+
+def resolve_source(settings: Settings, env: dict[str, str] | None = None) -> Source:
+    """The spec's order: settings path, /workspace/.kube/kubeconfig, $KUBECONFIG,
+    ~/.kube/config, then in-cluster."""
+    env = dict(os.environ) if env is None else env
+    if settings.in_cluster:
+        return Source(in_cluster=True)
+    looked: list[str] = []
+    if settings.kubeconfig:
+        paths = tuple(Path(p).expanduser() for p in settings.kubeconfig.split(os.pathsep) if p)
+        missing = [p for p in paths if not p.is_file()]
+        if missing:
+            raise ConnectionError_(
+                f"the kubeconfig {missing[0]} (from settings) does not exist",
+                "fix the kubeconfig path in Settings, or clear it to use the default search",
+            )
+        return Source(False, paths)
+    if WORKSPACE_KUBECONFIG.is_file():
+        return Source(False, (WORKSPACE_KUBECONFIG,))
+    looked.append(str(WORKSPACE_KUBECONFIG))
+    if env.get("KUBECONFIG"):
+        paths = tuple(Path(p).expanduser() for p in env["KUBECONFIG"].split(os.pathsep) if p)
+        existing = tuple(p for p in paths if p.is_file())
+        if existing:
+            return Source(False, existing)
+        looked.append(f"$KUBECONFIG ({env['KUBECONFIG']})")
+    home = Path(env.get("HOME", str(Path.home()))) / ".kube" / "config"
+    if home.is_file():
+        return Source(False, (home,))
+    looked.append(str(home))
+    if env.get("KUBERNETES_SERVICE_HOST") and IN_CLUSTER_TOKEN.is_file():
+        return Source(in_cluster=True)
+    raise ConnectionError_(
+        "no kubeconfig found (looked at " + ", ".join(looked) + ") and not running in a cluster",
+        "set a kubeconfig path in Settings (or --kubeconfig), or try the sandbox: podbay --sandbox",
+    )
+
+
+def contexts(settings: Settings) -> tuple[list[str], str | None]:
+    """Context names of the resolved kubeconfig and its current context."""
+    source = resolve_source(settings)
+    if source.in_cluster:
+        return [], None
+    names: list[str] = []
+    current: str | None = None
+    for path in source.paths:  # kubectl's merge: first file's current-context wins
+        try:
+            doc = yaml.safe_load(path.read_text()) or {}
+        except (OSError, yaml.YAMLError):
+            continue
+        if not isinstance(doc, dict):
+            continue
+        for ctx in doc.get("contexts") or []:
+            if isinstance(ctx, dict) and ctx.get("name") and ctx["name"] not in names:
+                names.append(str(ctx["name"]))
+        current = current or (str(doc["current-context"]) if doc.get("current-context") else None)
+    return names, current
+
+
+def connect(settings: Settings) -> Connection:
+    """Build a client configuration; ConnectionError_ with the fix when that is impossible."""
+    source = resolve_source(settings)
+    cfg = client.Configuration()
+    try:
+        if source.in_cluster:
+            config.load_incluster_config(client_configuration=cfg)
+        else:
+            config.load_kube_config(
+                config_file=os.pathsep.join(map(str, source.paths)),
+                context=settings.context,
+                client_configuration=cfg,
+                persist_config=False,
+            )
+    except ConfigException as exc:
+        msg = str(exc)
+        fix = "check the file with 'kubectl config view'"
+        if settings.context and "context" in msg.lower():
+            names = ", ".join(contexts(settings)[0]) or "none"
+            fix = f"pick one of the contexts in it: {names}"
+        raise ConnectionError_(f"{source.describe()}: {msg}", fix) from exc
+    except (OSError, ValueError) as exc:
+        raise ConnectionError_(f"{source.describe()} could not be loaded: {exc}") from exc
+    conn = Connection(cfg, source, settings.context, settings.namespace, verify=cfg.verify_ssl)
+    _install_trust(conn, settings)
+    return conn
+
+
+def _pem_subjects(data: bytes) -> tuple[str, ...]:
+    return tuple(c.subject.rfc4514_string() for c in x509.load_pem_x509_certificates(data))
+
+
+def _install_trust(conn: Connection, settings: Settings) -> None:
+    """Point the configuration at one bundle: kubeconfig CA + extra CA file + system store."""
+    parts: list[bytes] = []
+    cfg = conn.configuration
+    if cfg.ssl_ca_cert:
+        data = Path(cfg.ssl_ca_cert).read_bytes()
+        parts.append(data)
+        conn.trust.append(
+            TrustSource("the kubeconfig's certificate-authority", _subjects_or_empty(data))
+        )
+    if settings.extra_ca_file:
+        path = Path(settings.extra_ca_file).expanduser()
+        try:
+            data = path.read_bytes()
+            subjects = _pem_subjects(data)
+        except OSError as exc:
+            raise ConnectionError_(
+                f"the extra CA file {path} cannot be read: {exc.strerror}",
+                "fix 'extra CA file' in Settings (or NODE_EXTRA_CA_CERTS) to point at a PEM file",
+            ) from exc
+        except ValueError as exc:
+            raise ConnectionError_(
+                f"the extra CA file {path} holds no PEM certificate",
+                "export the CA as PEM (-----BEGIN CERTIFICATE-----) and point Settings at it",
+            ) from exc
+        parts.append(data)
+        conn.trust.append(TrustSource(f"the extra CA file {path}", subjects))
+    for bundle in SYSTEM_BUNDLES:
+        if bundle.is_file():
+            parts.append(bundle.read_bytes())
+            conn.trust.append(TrustSource(f"the system store {bundle}", ()))
+            break
+    fd, name = tempfile.mkstemp(prefix="podbay-ca-", suffix=".pem")
+    with os.fdopen(fd, "wb") as fh:
+        fh.write(b"\n".join(parts))
+    atexit.register(_unlink, name)
+    cfg.ssl_ca_cert = name
+
+
+def _subjects_or_empty(data: bytes) -> tuple[str, ...]:
+    try:
+        return _pem_subjects(data)
+    except ValueError:
+        return ()
+
+
+def _unlink(name: str) -> None:
+    with contextlib.suppress(OSError):
+        os.unlink(name)
+
+
+def ssl_context(conn: Connection) -> ssl.SSLContext:
+    """The same trust and client certificate the API client uses, for raw TLS probes."""
+    cfg = conn.configuration
+    ctx = ssl.create_default_context(cafile=cfg.ssl_ca_cert)
+    if not conn.verify:
+        ctx.check_hostname = False
+        ctx.verify_mode = ssl.CERT_NONE
+    if cfg.cert_file and cfg.key_file:
+        ctx.load_cert_chain(cfg.cert_file, cfg.key_file)
+    return ctx
