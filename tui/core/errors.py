@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import json
+
 
 class PodbayError(Exception):
     """An error for people: ``what`` happened, ``fix`` says what to do (never a traceback)."""
@@ -10,3 +12,80 @@ class PodbayError(Exception):
         self.what = what
         self.fix = fix
         super().__init__(f"{what} ({fix})" if fix else what)
+
+
+class ApiError(PodbayError):
+    """A Kubernetes API failure mapped to what the user must know (status kept for REST)."""
+
+    def __init__(self, status: int, what: str, fix: str = "", reason: str = "") -> None:
+        super().__init__(what, fix)
+        self.status = status
+        self.reason = reason
+
+
+def from_api_exception(exc: Exception, action: str) -> ApiError:
+    """Turn a kubernetes-client ApiException into an ApiError that names the missing verb.
+
+    ``action`` says what podbay was doing, e.g. "create pod web in namespace dev".
+    """
+
+    status = int(getattr(exc, "status", 0) or 0)
+    body = getattr(exc, "body", None)
+    message, reason = "", ""
+    details: dict[str, object] = {}
+    try:
+        doc = json.loads(body) if body else {}
+        message = str(doc.get("message", ""))
+        reason = str(doc.get("reason", ""))
+        details = doc.get("details") or {}
+    except (ValueError, TypeError):
+        message = str(getattr(exc, "reason", "") or exc)
+    if status == 403:
+        return ApiError(
+            403,
+            f"forbidden: cannot {action}: {message}",
+            "ask a cluster admin to grant that verb on that resource to this account "
+            "(Settings > Test connection lists every permission podbay uses)",
+            reason,
+        )
+    if status == 404:
+        kind = details.get("kind", "object")
+        return ApiError(
+            404,
+            f"cannot {action}: {kind} not found ({message})",
+            "check the name and namespace",
+            reason,
+        )
+    if status == 409:
+        return ApiError(
+            409,
+            f"cannot {action}: {message}",
+            "pick another name or delete the existing object first",
+            reason,
+        )
+    if status == 422 or status == 400:
+        return ApiError(
+            422,
+            f"cannot {action}: the cluster rejected it: {message}",
+            "fix the fields named above",
+            reason,
+        )
+    if status == 401:
+        return ApiError(
+            401,
+            f"cannot {action}: the credentials were rejected (401)",
+            "refresh the token or kubeconfig; Settings > Test connection shows why",
+            reason,
+        )
+    if status == 0:
+        return ApiError(
+            503,
+            f"cannot {action}: the cluster is unreachable ({exc})",
+            "Settings > Test connection diagnoses the connection",
+        )
+    return ApiError(
+        status if status >= 500 else 502,
+        f"cannot {action}: HTTP {status} {message or getattr(exc, 'reason', '')}",
+        "retry; if it persists, check the apiserver",
+        reason,
+    )
