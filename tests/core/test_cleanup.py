@@ -1,0 +1,139 @@
+"""Cleanup deletes exactly the podbay pods it should; everything else survives."""
+
+from __future__ import annotations
+
+import datetime as dt
+import time
+from typing import Any
+
+import pytest
+
+from tests.conftest import Namespace
+from tests.kube_helpers import wait_pod
+from tui.core.cleanup import CleanupResult, cleanup, delete_candidates, select
+from tui.core.models import MANAGED_BY, PodRequest
+from tui.core.pods import Pods
+from tui.core.selectors import compile_selector
+from tui.core.settings import Settings
+
+NOW = dt.datetime(2026, 1, 1, 12, 0, tzinfo=dt.UTC)
+
+
+def _pod(name: str, phase: str, finished_ago: float | None, **labels: str) -> dict[str, Any]:
+    created = (NOW - dt.timedelta(hours=5)).isoformat().replace("+00:00", "Z")
+    statuses = []
+    if finished_ago is not None:
+        fin = (NOW - dt.timedelta(seconds=finished_ago)).isoformat().replace("+00:00", "Z")
+        statuses = [{"state": {"terminated": {"finishedAt": fin, "exitCode": 0}}}]
+    return {
+        "metadata": {
+            "name": name,
+            "uid": f"uid-{name}",
+            "creationTimestamp": created,
+            "labels": {MANAGED_BY: "podbay", **labels},
+        },
+        "status": {"phase": phase, "containerStatuses": statuses},
+    }
+
+
+def test_selection_rules() -> None:
+    unmanaged = _pod("theirs", "Succeeded", 999)
+    del unmanaged["metadata"]["labels"][MANAGED_BY]
+    pods = [
+        _pod("old", "Succeeded", 7200),
+        _pod("fresh", "Succeeded", 10),  # started 5 h ago, finished 10 s ago
+        _pod("failed", "Failed", 7200),
+        _pod("running", "Running", None),
+        _pod("manager", "Succeeded", 7200, app="opencode-manager"),
+        _pod("me", "Succeeded", 7200),
+        unmanaged,
+    ]
+    chosen, spared = select(pods, max_age_seconds=3600, own_pod="me", now=NOW)
+    assert [c.name for c in chosen] == ["old"]
+    reasons = {s.name: s.reason for s in spared}
+    assert reasons["fresh"].startswith("finished 10s ago")
+    assert "protect selector" in reasons["manager"]
+    assert reasons["me"] == "podbay's own pod"
+    assert reasons["theirs"] == "not created by podbay"
+    assert "running" not in reasons and "failed" not in reasons
+    chosen, _ = select(pods, phases=("Succeeded", "Failed"), max_age_seconds=3600, now=NOW)
+    assert sorted(c.name for c in chosen) == ["failed", "me", "old"]
+
+
+@pytest.mark.parametrize(
+    ("selector", "labels", "match"),
+    [
+        ("app=opencode-manager", {"app": "opencode-manager"}, True),
+        ("app=opencode-manager", {"app": "x"}, False),
+        ("app!=x,tier", {"app": "y", "tier": "db"}, True),
+        ("!keep", {"keep": ""}, False),
+        ("env in (a, b)", {"env": "b"}, True),
+        ("env notin (a,b)", {"env": "a"}, False),
+        ("", {"anything": "x"}, False),
+    ],
+)
+def test_selectors(selector: str, labels: dict[str, str], match: bool) -> None:
+    assert compile_selector(selector)(labels) is match
+
+
+def _finished(ns: Namespace, pods: Pods, name: str, **labels: str) -> None:
+    pods.create(
+        PodRequest(name=name, image="podbay.local/debian:12", command=["true"], labels=labels)
+    )
+    wait_pod(ns.core, ns.name, name, ("Succeeded",))
+
+
+@pytest.mark.cluster
+def test_cleanup_spares_protected_unmanaged_and_running(real_node: Namespace) -> None:
+    pods = Pods(real_node.admin, Settings(namespace=real_node.name))
+    _finished(real_node, pods, "done-1")
+    _finished(real_node, pods, "done-2")
+    _finished(real_node, pods, "manager", app="opencode-manager")
+    pods.create(PodRequest(name="busy", image="podbay.local/debian:12", command=["sleep", "600"]))
+    real_node.core.create_namespaced_pod(
+        real_node.name,
+        {
+            "metadata": {"name": "unmanaged"},
+            "spec": {
+                "restartPolicy": "Never",
+                "containers": [
+                    {"name": "c", "image": "podbay.local/debian:12", "command": ["true"]}
+                ],
+            },
+        },
+    )
+    wait_pod(real_node.core, real_node.name, "unmanaged", ("Succeeded",))
+
+    preview = cleanup(pods, dry_run=True)
+    assert sorted(preview.would_delete) == ["done-1", "done-2"]
+    assert preview.deleted == []
+    assert {p.name for p in pods.list()} >= {"done-1", "done-2"}
+
+    result = cleanup(pods)
+    assert sorted(result.deleted) == ["done-1", "done-2"]
+    assert result.to_json()["success"] and result.to_json()["count"] == 2
+    deadline = time.monotonic() + 30
+    while time.monotonic() < deadline:
+        left = {p.name for p in pods.list()}
+        if not left & {"done-1", "done-2"}:
+            break
+        time.sleep(0.2)
+    assert left == {"manager", "busy", "unmanaged"}
+
+
+@pytest.mark.cluster
+def test_a_pod_replaced_under_the_same_name_is_not_deleted(real_node: Namespace) -> None:
+    pods = Pods(real_node.admin, Settings(namespace=real_node.name))
+    _finished(real_node, pods, "reused")
+    chosen, _ = select(pods.list_raw()["items"])
+    assert [c.name for c in chosen] == ["reused"]
+    pods.delete("reused", grace_seconds=0)
+    deadline = time.monotonic() + 30
+    while any(p.name == "reused" for p in pods.list()) and time.monotonic() < deadline:
+        time.sleep(0.1)
+    pods.create(PodRequest(name="reused", image="podbay.local/debian:12", command=["sleep", "60"]))
+    result = CleanupResult(real_node.name, dry_run=False)
+    delete_candidates(pods, real_node.name, chosen, result)
+    assert result.deleted == []
+    assert [s.reason for s in result.skipped] == ["replaced since selection (UID changed)"]
+    assert any(p.name == "reused" for p in pods.list())
