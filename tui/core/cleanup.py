@@ -137,7 +137,7 @@ def delete_candidates(
     def delete(c: Candidate) -> tuple[Candidate, Exception | None]:
         body = client.V1DeleteOptions(preconditions=client.V1Preconditions(uid=c.uid))
         try:
-            pods.core.delete_namespaced_pod(c.name, namespace, body=body, _preload_content=False)
+            pods.client.delete_namespaced_pod(c.name, namespace, body=body, _preload_content=False)
         except ApiException as exc:
             return c, exc
         return c, None

@@ -1,0 +1,49 @@
+"""Ingress operations and the list row both faces show."""
+
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass
+from typing import Any
+
+from tui.core.models import IngressRequest
+from tui.core.resources import INGRESS, Collection
+
+
+@dataclass(frozen=True)
+class IngressSummary:
+    name: str
+    namespace: str
+    ingress_class: str
+    hosts: list[str]
+    address: str
+    tls: bool
+    created: str
+
+    def to_json(self) -> dict[str, Any]:
+        return asdict(self)
+
+
+def summarize(ing: dict[str, Any]) -> IngressSummary:
+    meta, spec = ing.get("metadata") or {}, ing.get("spec") or {}
+    lb = ((ing.get("status") or {}).get("loadBalancer") or {}).get("ingress") or []
+    return IngressSummary(
+        name=str(meta.get("name", "")),
+        namespace=str(meta.get("namespace", "")),
+        ingress_class=str(spec.get("ingressClassName") or ""),
+        hosts=[str(r.get("host") or "*") for r in spec.get("rules") or []],
+        address=", ".join(str(x.get("ip") or x.get("hostname") or "") for x in lb),
+        tls=bool(spec.get("tls")),
+        created=str(meta.get("creationTimestamp", "")),
+    )
+
+
+class Ingresses(Collection):
+    kind = INGRESS
+
+    def list(self, namespace: str | None = None) -> list[IngressSummary]:
+        return [summarize(i) for i in self.list_raw(namespace).get("items", [])]
+
+    def create(self, request: IngressRequest) -> dict[str, Any]:
+        manifest = request.to_manifest(self.settings)
+        manifest["metadata"]["namespace"] = self.namespace(request.namespace)
+        return self.create_manifest(manifest)

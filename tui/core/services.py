@@ -1,0 +1,52 @@
+"""Service operations and the list row both faces show."""
+
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass
+from typing import Any
+
+from tui.core.models import ServiceRequest
+from tui.core.resources import SERVICE, Collection
+
+
+@dataclass(frozen=True)
+class ServiceSummary:
+    name: str
+    namespace: str
+    type: str
+    cluster_ip: str
+    ports: list[str]  # kubectl style: 80:30080/TCP, 5432/TCP
+    selector: dict[str, str]
+    created: str
+
+    def to_json(self) -> dict[str, Any]:
+        return asdict(self)
+
+
+def summarize(svc: dict[str, Any]) -> ServiceSummary:
+    meta, spec = svc.get("metadata") or {}, svc.get("spec") or {}
+    ports = []
+    for p in spec.get("ports") or []:
+        node = f":{p['nodePort']}" if p.get("nodePort") else ""
+        ports.append(f"{p.get('port')}{node}/{p.get('protocol', 'TCP')}")
+    return ServiceSummary(
+        name=str(meta.get("name", "")),
+        namespace=str(meta.get("namespace", "")),
+        type=str(spec.get("type", "ClusterIP")),
+        cluster_ip=str(spec.get("clusterIP") or ""),
+        ports=ports,
+        selector=dict(spec.get("selector") or {}),
+        created=str(meta.get("creationTimestamp", "")),
+    )
+
+
+class Services(Collection):
+    kind = SERVICE
+
+    def list(self, namespace: str | None = None) -> list[ServiceSummary]:
+        return [summarize(s) for s in self.list_raw(namespace).get("items", [])]
+
+    def create(self, request: ServiceRequest) -> dict[str, Any]:
+        manifest = request.to_manifest(self.settings)
+        manifest["metadata"]["namespace"] = self.namespace(request.namespace)
+        return self.create_manifest(manifest)
