@@ -1,0 +1,102 @@
+"""Pod logs: a one-shot read (tail, since, previous, timestamps) and a follow stream that
+yields lines as they are written and ends when the container does."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from dataclasses import dataclass
+from typing import Any
+
+from kubernetes import client
+from kubernetes.client.exceptions import ApiException
+from urllib3.exceptions import HTTPError, ProtocolError, ReadTimeoutError
+
+from tui.core.errors import ApiError, from_api_exception
+
+MAX_BYTES = 10 * 1024 * 1024  # a one-shot read never holds more than this
+_KUBELET_LOST = "unable to retrieve container logs for "
+
+
+@dataclass(frozen=True)
+class LogQuery:
+    pod: str
+    namespace: str
+    container: str | None = None
+    tail_lines: int | None = None
+    since_seconds: int | None = None
+    previous: bool = False
+    timestamps: bool = False
+
+    def params(self) -> dict[str, Any]:
+        out: dict[str, Any] = {"timestamps": self.timestamps, "previous": self.previous}
+        for key, value in (
+            ("container", self.container),
+            ("tail_lines", self.tail_lines),
+            ("since_seconds", self.since_seconds),
+        ):
+            if value is not None:
+                out[key] = value
+        return out
+
+
+def _action(q: LogQuery) -> str:
+    return f"read logs of pod {q.pod} in namespace {q.namespace}"
+
+
+def read(api: client.ApiClient, q: LogQuery) -> str:
+    """The log as text (at most MAX_BYTES, the newest part kept)."""
+    core: Any = client.CoreV1Api(api)
+    try:
+        resp = core.read_namespaced_pod_log(
+            q.pod, q.namespace, limit_bytes=None, _preload_content=False, **q.params()
+        )
+        data: bytes = resp.data
+    except ApiException as exc:
+        raise from_api_exception(exc, _action(q)) from exc
+    except HTTPError as exc:
+        raise ApiError(503, f"cannot {_action(q)}: {exc}", "check the connection") from exc
+    text = data[-MAX_BYTES:].decode("utf-8", "replace")
+    if text.startswith(_KUBELET_LOST) and "\n" not in text.strip():
+        # The kubelet answers 200 with this sentence when the container's log is gone.
+        which = "previous " if q.previous else ""
+        raise ApiError(
+            404,
+            f"the {which}container logs of pod {q.pod} are no longer available ({text.strip()})",
+            "the container was removed by the kubelet; logs of a restarted container are kept "
+            "only until the next restart",
+        )
+    return text
+
+
+def follow(
+    api: client.ApiClient, q: LogQuery, *, idle_timeout: float | None = None
+) -> Iterator[str]:
+    """Yield log lines (with their newline) as they arrive; stops when the container ends.
+
+    ``idle_timeout`` ends the stream after that many seconds without output (None: never).
+    """
+    core: Any = client.CoreV1Api(api)
+    try:
+        resp = core.read_namespaced_pod_log(
+            q.pod,
+            q.namespace,
+            follow=True,
+            _preload_content=False,
+            _request_timeout=(10, idle_timeout) if idle_timeout else (10, None),
+            **q.params(),
+        )
+    except ApiException as exc:
+        raise from_api_exception(exc, _action(q)) from exc
+    buffer = b""
+    try:
+        for chunk in resp.stream(amt=16384):
+            buffer += chunk
+            *lines, buffer = buffer.split(b"\n")
+            for line in lines:
+                yield line.decode("utf-8", "replace") + "\n"
+        if buffer:
+            yield buffer.decode("utf-8", "replace")
+    except (ProtocolError, ReadTimeoutError):
+        return  # the server ended the stream, or it was idle for idle_timeout
+    finally:
+        resp.release_conn()
