@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import json
 import time
 from typing import Any
 
 from kubernetes import client
+from kubernetes.stream import stream
 
 KWOK_PLACEMENT: dict[str, Any] = {
     "nodeSelector": {"type": "kwok"},
@@ -41,3 +43,43 @@ def wait_pod(
             return pod
         time.sleep(0.1)
     raise AssertionError(f"pod {namespace}/{name} stayed {phase}, wanted {phases}")
+
+
+def exec_stream(
+    core: client.CoreV1Api, namespace: str, pod: str, command: list[str], **kw: Any
+) -> Any:
+    """The official client's exec (no TTY): a string, or a WSClient with _preload_content=False."""
+    return stream(
+        core.connect_get_namespaced_pod_exec,
+        pod,
+        namespace,
+        command=command,
+        stderr=True,
+        stdin=False,
+        stdout=True,
+        tty=False,
+        _request_timeout=30,
+        **kw,
+    )
+
+
+def tty_size_seen(core: client.CoreV1Api, namespace: str, pod: str, width: int, height: int) -> str:
+    """Resize a TTY exec right away and return what ``stty size`` printed a second later."""
+    ws = stream(
+        core.connect_get_namespaced_pod_exec,
+        pod,
+        namespace,
+        command=["sh", "-c", "sleep 1; stty size"],
+        stderr=True,
+        stdin=True,
+        stdout=True,
+        tty=True,
+        _preload_content=False,
+    )
+    ws.write_channel(4, json.dumps({"Width": width, "Height": height}))
+    out = ""
+    deadline = time.monotonic() + 15
+    while ws.is_open() and time.monotonic() < deadline:
+        ws.update(timeout=1)
+        out += ws.read_stdout() or ""
+    return out

@@ -12,10 +12,9 @@ import time
 import pytest
 from kubernetes import client
 from kubernetes.client.rest import ApiException
-from kubernetes.stream import stream
 
 from tests.conftest import Namespace, api_client
-from tests.kube_helpers import pod_manifest, wait_pod
+from tests.kube_helpers import exec_stream, pod_manifest, tty_size_seen, wait_pod
 from tui.sandbox.cluster import Sandbox
 
 pytestmark = pytest.mark.cluster
@@ -68,28 +67,20 @@ def test_logs_are_served_and_follow_sees_lines_written_later(
     assert seen and marker in seen[0]
 
 
-def _exec(namespace: Namespace, pod: str, command: list[str], **kw: object) -> object:
-    return stream(
-        namespace.core.connect_get_namespaced_pod_exec,
-        pod,
-        namespace.name,
-        command=command,
-        stderr=True,
-        stdin=False,
-        stdout=True,
-        tty=False,
-        _request_timeout=30,
-        **kw,
-    )
-
-
 def test_exec_returns_output_and_reports_nonzero_exit(namespace: Namespace) -> None:
     namespace.core.create_namespaced_pod(namespace.name, pod_manifest("execd", kwok=True))
     wait_pod(namespace.core, namespace.name, "execd", ("Running",))
-    assert _exec(namespace, "execd", ["sh", "-c", "echo hello-from-exec"]) == "hello-from-exec\n"
+    assert (
+        exec_stream(namespace.core, namespace.name, "execd", ["sh", "-c", "echo hello-from-exec"])
+        == "hello-from-exec\n"
+    )
 
-    ws = _exec(
-        namespace, "execd", ["sh", "-c", "echo out; echo err >&2; exit 3"], _preload_content=False
+    ws = exec_stream(
+        namespace.core,
+        namespace.name,
+        "execd",
+        ["sh", "-c", "echo out; echo err >&2; exit 3"],
+        _preload_content=False,
     )
     ws.run_forever(timeout=10)
     assert ws.read_stdout() == "out\n"
@@ -104,23 +95,7 @@ def test_exec_returns_output_and_reports_nonzero_exit(namespace: Namespace) -> N
 def test_exec_tty_resize_reaches_the_process(namespace: Namespace) -> None:
     namespace.core.create_namespaced_pod(namespace.name, pod_manifest("tty", kwok=True))
     wait_pod(namespace.core, namespace.name, "tty", ("Running",))
-    ws = stream(
-        namespace.core.connect_get_namespaced_pod_exec,
-        "tty",
-        namespace.name,
-        command=["sh", "-c", "sleep 1; stty size"],
-        stderr=True,
-        stdin=True,
-        stdout=True,
-        tty=True,
-        _preload_content=False,
-    )
-    ws.write_channel(4, json.dumps({"Width": 101, "Height": 37}))
-    out = ""
-    deadline = time.monotonic() + 15
-    while ws.is_open() and time.monotonic() < deadline:
-        ws.update(timeout=1)
-        out += ws.read_stdout() or ""
+    out = tty_size_seen(namespace.core, namespace.name, "tty", 101, 37)
     assert "37 101" in out
 
 

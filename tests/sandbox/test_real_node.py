@@ -12,10 +12,9 @@ from typing import Any
 
 import pytest
 from kubernetes import client
-from kubernetes.stream import stream
 
 from tests.conftest import Namespace
-from tests.kube_helpers import pod_manifest, wait_pod
+from tests.kube_helpers import exec_stream, pod_manifest, tty_size_seen, wait_pod
 from tui.sandbox.node import NODE_NAME
 
 pytestmark = pytest.mark.cluster
@@ -95,21 +94,6 @@ def test_missing_image_is_err_image_pull(real_node: Namespace) -> None:
     assert reason in ("ErrImagePull", "ImagePullBackOff")
 
 
-def _exec(ns: Namespace, pod: str, command: list[str], **kw: Any) -> Any:
-    return stream(
-        ns.core.connect_get_namespaced_pod_exec,
-        pod,
-        ns.name,
-        command=command,
-        stderr=True,
-        stdin=False,
-        stdout=True,
-        tty=False,
-        _request_timeout=30,
-        **kw,
-    )
-
-
 def _sleeper(ns: Namespace, name: str, **spec: Any) -> None:
     ns.core.create_namespaced_pod(ns.name, _shell_pod(name, "sleep 3600", **spec))
     wait_pod(ns.core, ns.name, name, ("Running",))
@@ -117,12 +101,21 @@ def _sleeper(ns: Namespace, name: str, **spec: Any) -> None:
 
 def test_exec_runs_inside_the_container(real_node: Namespace) -> None:
     _sleeper(real_node, "inside")
-    assert "bookworm" in _exec(real_node, "inside", ["cat", "/etc/os-release"])
-    assert _exec(real_node, "inside", ["hostname"]).strip() == "inside"
-    assert _exec(real_node, "inside", ["hostname"]).strip() != os.uname().nodename
+    assert "bookworm" in exec_stream(
+        real_node.core, real_node.name, "inside", ["cat", "/etc/os-release"]
+    )
+    assert exec_stream(real_node.core, real_node.name, "inside", ["hostname"]).strip() == "inside"
+    assert (
+        exec_stream(real_node.core, real_node.name, "inside", ["hostname"]).strip()
+        != os.uname().nodename
+    )
 
-    ws = _exec(
-        real_node, "inside", ["sh", "-c", "echo out; echo err >&2; exit 3"], _preload_content=False
+    ws = exec_stream(
+        real_node.core,
+        real_node.name,
+        "inside",
+        ["sh", "-c", "echo out; echo err >&2; exit 3"],
+        _preload_content=False,
     )
     ws.run_forever(timeout=10)
     assert ws.read_stdout() == "out\n"
@@ -134,23 +127,7 @@ def test_exec_runs_inside_the_container(real_node: Namespace) -> None:
 
 def test_exec_tty_resize(real_node: Namespace) -> None:
     _sleeper(real_node, "tty")
-    ws = stream(
-        real_node.core.connect_get_namespaced_pod_exec,
-        "tty",
-        real_node.name,
-        command=["sh", "-c", "sleep 1; stty size"],
-        stderr=True,
-        stdin=True,
-        stdout=True,
-        tty=True,
-        _preload_content=False,
-    )
-    ws.write_channel(4, json.dumps({"Width": 132, "Height": 43}))
-    out = ""
-    deadline = time.monotonic() + 15
-    while ws.is_open() and time.monotonic() < deadline:
-        ws.update(timeout=1)
-        out += ws.read_stdout() or ""
+    out = tty_size_seen(real_node.core, real_node.name, "tty", 132, 43)
     assert "43 132" in out
 
 

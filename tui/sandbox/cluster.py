@@ -269,7 +269,13 @@ class Sandbox:
                     self._bootstrap_cluster_roles()
                     self._release_kwok_leases()
             self._ensure_kwok_nodes(kwok_nodes, max_pods, tainted=real)
-            self._wait_nodes_ready(kwok_nodes)
+            self._wait_ready(
+                lambda ready: sum(n.startswith("kwok-node-") for n in ready) >= kwok_nodes,
+                f"{kwok_nodes} kwok nodes",
+                "kwok",
+                "check that kwok is running ('podbay sandbox status')",
+                timeout=60.0,
+            )
             if real:
                 self._start_real_node(bins, ports, state)
         except BaseException:
@@ -337,7 +343,13 @@ class Sandbox:
         images.import_images(node.ctr_argv(self.layout)[:-2], archives)
         self.progress.step(f"images ready in containerd in {time.monotonic() - t0:.1f}s")
         self._start("kubelet", bins, ports, state)
-        self._wait_node_ready(node.NODE_NAME, timeout=90.0)
+        self._wait_ready(
+            lambda ready: node.NODE_NAME in ready,
+            f"the real node {node.NODE_NAME}",
+            "kubelet",
+            "read the kubelet log above; 'podbay sandbox status' shows what runs",
+            timeout=90.0,
+        )
         node.write_coredns_config(self.layout, ports, node_ip)
         self._start("coredns", bins, ports, state)
         owner = self._other_kube_proxy()
@@ -588,39 +600,23 @@ class Sandbox:
         else:
             self.kubectl("taint", "nodes", "-l", "type=kwok", f"{KWOK_TAINT_KEY}-", check=False)
 
-    def _wait_node_ready(self, name: str, timeout: float) -> None:
+    def _wait_ready(
+        self, ok: Callable[[list[str]], bool], what: str, log: str, hint: str, timeout: float
+    ) -> None:
+        """Wait until ``ok(ready node names)``; explain with ``log``'s tail if it never is."""
         t0 = time.monotonic()
         reason = health.wait_until(
-            lambda: None if name in self._ready_nodes() else f"node {name} not Ready",
+            lambda: None if ok(self._ready_nodes()) else f"{what} not Ready",
             timeout,
             interval=0.3,
         )
         if reason:
             raise SandboxError(
-                f"the real node {name} did not become Ready within {timeout:.0f}s",
-                log=self.layout.log("kubelet"),
-                hint="read the kubelet log above; 'podbay sandbox status' shows what runs",
+                f"{what} did not become Ready within {timeout:.0f}s",
+                log=self.layout.log(log),
+                hint=hint,
             )
-        self.progress.step(f"node {name} Ready in {time.monotonic() - t0:.1f}s")
-
-    def _wait_nodes_ready(self, count: int, timeout: float = 60.0) -> None:
-        t0 = time.monotonic()
-        reason = health.wait_until(
-            lambda: (
-                None
-                if len(self._ready_nodes()) >= count
-                else f"{len(self._ready_nodes())}/{count} nodes Ready"
-            ),
-            timeout,
-            interval=0.3,
-        )
-        if reason:
-            raise SandboxError(
-                f"kwok nodes did not become Ready within {timeout:.0f}s ({reason})",
-                log=self.layout.log("kwok"),
-                hint="check that kwok is running ('podbay sandbox status')",
-            )
-        self.progress.step(f"{count} kwok nodes Ready in {time.monotonic() - t0:.1f}s")
+        self.progress.step(f"{what} Ready in {time.monotonic() - t0:.1f}s")
 
     # ---- down ----------------------------------------------------------------------------
     def _stop_processes(self) -> list[str]:
