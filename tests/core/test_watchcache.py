@@ -73,3 +73,15 @@ def test_spec_role_without_watch_falls_back_to_polling(namespace: Namespace) -> 
         assert _eventually(lambda: "seen-by-polling" in _names(cache))
     finally:
         cache.stop()
+
+
+def test_cache_reconnects_after_an_apiserver_restart(namespace: Namespace) -> None:
+    cache = WatchCache(Pods(namespace.admin, Settings(namespace=namespace.name))).start()
+    try:
+        assert cache.wait_synced(10)
+        namespace.sandbox.restart("kube-apiserver")
+        _kwok_pod(namespace, "after-restart")
+        assert _eventually(lambda: "after-restart" in _names(cache), timeout=60)
+        assert _eventually(lambda: cache.state == "watching", timeout=30)
+    finally:
+        cache.stop()

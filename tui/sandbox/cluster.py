@@ -618,6 +618,16 @@ class Sandbox:
             )
         self.progress.step(f"{what} Ready in {time.monotonic() - t0:.1f}s")
 
+    def restart(self, component: str) -> None:
+        """Stop and start one running component on its ports (fault-injection for tests)."""
+        state = self._read_state()
+        records = self._records(state)
+        if component not in records:
+            raise SandboxError(f"{component} is not part of sandbox {self.name!r}")
+        processes.stop(records[component])
+        bins = {k: Path(v) for k, v in state["bins"].items()}
+        self._start(component, bins, state["ports"], state)
+
     # ---- down ----------------------------------------------------------------------------
     def _stop_processes(self) -> list[str]:
         state = self._read_state()
