@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-import os
 import shutil
 import subprocess
 import time
@@ -682,9 +681,3 @@ def list_sandboxes() -> list[str]:
     if not root.is_dir():
         return []
     return sorted(p.name for p in root.iterdir() if (p / "state.json").exists())
-
-
-def env_for(sandbox: Sandbox) -> dict[str, str]:
-    env = dict(os.environ)
-    env["KUBECONFIG"] = str(sandbox.kubeconfig("admin"))
-    return env
