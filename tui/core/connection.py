@@ -9,14 +9,18 @@ import atexit
 import contextlib
 import os
 import ssl
+import subprocess
+import sys
 import tempfile
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 from urllib.parse import urlsplit
 
 import yaml
 from cryptography import x509
 from kubernetes import client, config
+from kubernetes.config import exec_provider
 from kubernetes.config.config_exception import ConfigException
 
 from tui.core.errors import PodbayError
@@ -137,10 +141,47 @@ def contexts(settings: Settings) -> tuple[list[str], str | None]:
     return names, current
 
 
+class _DetachedSubprocess:
+    """``subprocess`` as kubernetes' exec-credential provider sees it, with the plugin's
+    stdin on /dev/null: inside a TUI a plugin must never read (or grab) the terminal."""
+
+    PIPE = subprocess.PIPE
+
+    @staticmethod
+    def Popen(*args: Any, **kwargs: Any) -> subprocess.Popen[Any]:
+        kwargs["stdin"] = subprocess.DEVNULL
+        if kwargs.get("stderr") is not subprocess.PIPE:
+            kwargs["stderr"] = subprocess.PIPE
+        return subprocess.Popen(*args, **kwargs)
+
+
+class _NoTTY:
+    @staticmethod
+    def isatty() -> bool:
+        return False
+
+
+class _SysView:
+    """``sys`` for the exec provider: everything real, except stdout is not a terminal."""
+
+    stdout = _NoTTY()
+    stdin = None
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(sys, name)
+
+
+def detach_exec_plugins() -> None:
+    """Run kubeconfig exec plugins non-interactively (stdin /dev/null, stderr captured)."""
+    exec_provider.subprocess = _DetachedSubprocess  # type: ignore[assignment,attr-defined]
+    exec_provider.sys = _SysView()  # type: ignore[assignment,attr-defined]
+
+
 def connect(settings: Settings) -> Connection:
     """Build a client configuration; ConnectionError_ with the fix when that is impossible."""
     source = resolve_source(settings)
     cfg = client.Configuration()
+    detach_exec_plugins()
     try:
         if source.in_cluster:
             config.load_incluster_config(client_configuration=cfg)

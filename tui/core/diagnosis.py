@@ -267,6 +267,15 @@ def _auth(conn: Connection, diag: Diagnosis, timeout: float) -> bool:
                     "kubeconfig",
                 )
                 return False
+            if exc.status in (403, 404) and "system:anonymous" in _api_error(exc):
+                diag.add(
+                    "authentication",
+                    "fail",
+                    "the server sees this client as system:anonymous: no credentials were sent",
+                    "the kubeconfig user has no token or certificate, or its exec plugin "
+                    "failed; run the plugin by hand to see its error",
+                )
+                return False
             if exc.status in (403, 404):
                 diag.add("authentication", "warn", "authenticated (identity not reported)")
                 return True
