@@ -83,3 +83,13 @@ def tty_size_seen(core: client.CoreV1Api, namespace: str, pod: str, width: int, 
         ws.update(timeout=1)
         out += ws.read_stdout() or ""
     return out
+
+
+def exec_outcome(
+    core: client.CoreV1Api, namespace: str, pod: str, command: list[str]
+) -> tuple[str, str, dict[str, Any]]:
+    """Run an exec to the end: (stdout, stderr, the status frame of channel 3)."""
+    ws = exec_stream(core, namespace, pod, command, _preload_content=False)
+    ws.run_forever(timeout=10)
+    status: dict[str, Any] = json.loads(ws.read_channel(3))
+    return ws.read_stdout(), ws.read_stderr(), status

@@ -14,7 +14,7 @@ from kubernetes import client
 from kubernetes.client.rest import ApiException
 
 from tests.conftest import Namespace, api_client
-from tests.kube_helpers import exec_stream, pod_manifest, tty_size_seen, wait_pod
+from tests.kube_helpers import exec_outcome, exec_stream, pod_manifest, tty_size_seen, wait_pod
 from tui.sandbox.cluster import Sandbox
 
 pytestmark = pytest.mark.cluster
@@ -75,17 +75,10 @@ def test_exec_returns_output_and_reports_nonzero_exit(namespace: Namespace) -> N
         == "hello-from-exec\n"
     )
 
-    ws = exec_stream(
-        namespace.core,
-        namespace.name,
-        "execd",
-        ["sh", "-c", "echo out; echo err >&2; exit 3"],
-        _preload_content=False,
+    out, err, status = exec_outcome(
+        namespace.core, namespace.name, "execd", ["sh", "-c", "echo out; echo err >&2; exit 3"]
     )
-    ws.run_forever(timeout=10)
-    assert ws.read_stdout() == "out\n"
-    assert ws.read_stderr() == "err\n"
-    status = json.loads(ws.read_channel(3))
+    assert (out, err) == ("out\n", "err\n")
     # kwok wraps the command's exit error, so the status is a Failure naming the code;
     # the real node (kubelet + containerd) returns a proper NonZeroExitCode status.
     assert status["status"] == "Failure"

@@ -3,7 +3,6 @@ exec inside the container, TTY resize, hostPath and PVC mounts, postgres over th
 
 from __future__ import annotations
 
-import json
 import os
 import time
 import uuid
@@ -14,7 +13,7 @@ import pytest
 from kubernetes import client
 
 from tests.conftest import Namespace
-from tests.kube_helpers import exec_stream, pod_manifest, tty_size_seen, wait_pod
+from tests.kube_helpers import exec_outcome, exec_stream, pod_manifest, tty_size_seen, wait_pod
 from tui.sandbox.node import NODE_NAME
 
 pytestmark = pytest.mark.cluster
@@ -110,17 +109,10 @@ def test_exec_runs_inside_the_container(real_node: Namespace) -> None:
         != os.uname().nodename
     )
 
-    ws = exec_stream(
-        real_node.core,
-        real_node.name,
-        "inside",
-        ["sh", "-c", "echo out; echo err >&2; exit 3"],
-        _preload_content=False,
+    out, err, status = exec_outcome(
+        real_node.core, real_node.name, "inside", ["sh", "-c", "echo out; echo err >&2; exit 3"]
     )
-    ws.run_forever(timeout=10)
-    assert ws.read_stdout() == "out\n"
-    assert ws.read_stderr() == "err\n"
-    status = json.loads(ws.read_channel(3))
+    assert (out, err) == ("out\n", "err\n")
     assert status["reason"] == "NonZeroExitCode"
     assert status["details"]["causes"] == [{"reason": "ExitCode", "message": "3"}]
 
