@@ -34,6 +34,11 @@ def _parser() -> argparse.ArgumentParser:
     p.add_argument("--serve", action="store_true", help="run the headless REST API instead")
     p.add_argument("--host", default="127.0.0.1", help="REST bind address (default 127.0.0.1)")
     p.add_argument("--port", type=int, default=5003, help="REST port (default 5003)")
+    p.add_argument(
+        "--token",
+        default=os.environ.get("PODBAY_TOKEN"),
+        help="bearer token for REST clients ($PODBAY_TOKEN; required off loopback)",
+    )
     sub = p.add_subparsers(dest="command", metavar="COMMAND")
     sb = sub.add_parser("sandbox", help="a real local Kubernetes for trying podbay and tests")
     sbs = sb.add_subparsers(dest="action", metavar="ACTION", required=True)
@@ -73,12 +78,36 @@ def main(argv: Sequence[str] | None = None) -> int:
     if args.command == "sandbox":
         return _sandbox(args)
     if args.serve:
-        print(
-            "podbay: the REST mode (--serve) is not built yet; it is tracked as its own issue.",
-            file=sys.stderr,
-        )
-        return 2
+        return _serve(args)
     return _workbench(args)
+
+
+def _serve(args: argparse.Namespace) -> int:
+    from tui.core import settings as settings_mod
+    from tui.core.errors import PodbayError
+    from tui.core.workbench import Workbench
+    from tui.server.run import serve
+
+    try:
+        kubeconfig = args.kubeconfig
+        if args.sandbox is not None:
+            from tui.sandbox.cluster import Sandbox
+
+            sandbox = Sandbox(args.sandbox)
+            sandbox.up()
+            kubeconfig = str(sandbox.kubeconfig("admin"))
+        path = settings_mod.settings_path()
+        base = settings_mod.load(path)
+        settings = settings_mod.with_overrides(
+            base, kubeconfig=kubeconfig, context=args.context, namespace=args.namespace
+        )
+    except PodbayError as exc:
+        print(f"podbay: {exc.what}\n  what to do: {exc.fix}", file=sys.stderr)
+        return 2
+    except Exception as exc:  # SandboxError and friends carry their own explanation
+        print(f"podbay: {exc}", file=sys.stderr)
+        return 1
+    return serve(Workbench(settings, path), args.host, args.port, args.token)
 
 
 def _workbench(args: argparse.Namespace) -> int:

@@ -76,14 +76,11 @@ def follow(
     ``idle_timeout`` ends the stream after that many seconds without output (None: never).
     """
     core: Any = client.CoreV1Api(api)
+    # The client validates _request_timeout and refuses (10, None): omit it to wait forever.
+    timeout: dict[str, Any] = {"_request_timeout": (10, idle_timeout)} if idle_timeout else {}
     try:
         resp = core.read_namespaced_pod_log(
-            q.pod,
-            q.namespace,
-            follow=True,
-            _preload_content=False,
-            _request_timeout=(10, idle_timeout) if idle_timeout else (10, None),
-            **q.params(),
+            q.pod, q.namespace, follow=True, _preload_content=False, **timeout, **q.params()
         )
     except ApiException as exc:
         raise from_api_exception(exc, _action(q)) from exc

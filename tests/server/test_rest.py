@@ -1,0 +1,232 @@
+"""The REST face against the sandbox: the spec's endpoints, shapes and honest errors."""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from fastapi.testclient import TestClient
+
+from tests.conftest import Namespace
+from tests.kube_helpers import wait_pod
+from tui.core.settings import Settings
+from tui.core.workbench import Workbench
+from tui.server.app import make_app
+
+pytestmark = pytest.mark.cluster
+API = "/api/kubernetes"
+
+
+@pytest.fixture
+def rest(real_node: Namespace, tmp_path: Path) -> Iterator[TestClient]:
+    settings = Settings(
+        kubeconfig=str(real_node.sandbox.kubeconfig("admin")), namespace=real_node.name
+    )
+    wb = Workbench(settings, tmp_path / "settings.yaml")
+    with TestClient(make_app(wb)) as client:
+        yield client
+    wb.close()
+
+
+def test_spec_debug_loop_sequence(rest: TestClient, real_node: Namespace) -> None:
+    ns = real_node.name
+    r = rest.post(
+        f"{API}/pods",
+        json={
+            "name": "test-iteration-1",
+            "namespace": ns,
+            "image": "podbay.local/debian:12",
+            "env": {"COMMIT_SHA": "a1b2c3d4"},
+            "command": ["sh"],
+            "args": ["-c", "echo testing $COMMIT_SHA; echo done"],
+        },
+    )
+    assert r.status_code == 201, r.json()
+    assert r.json()["success"] is True and r.json()["podName"] == "test-iteration-1"
+    wait_pod(real_node.core, ns, "test-iteration-1", ("Succeeded",))
+    logs = rest.get(f"{API}/pods/test-iteration-1/logs", params={"namespace": ns}).json()
+    assert logs["logs"] == "testing a1b2c3d4\ndone\n"
+    listed = rest.get(f"{API}/pods", params={"namespace": ns}).json()
+    [row] = listed["pods"]
+    assert (row["name"], row["status"], row["phase"]) == (
+        "test-iteration-1",
+        "Completed",
+        "Succeeded",
+    )
+    cleaned = rest.post(f"{API}/cleanup", json={"namespace": ns}).json()
+    assert cleaned["success"] and cleaned["deletedPods"] == ["test-iteration-1"]
+
+
+def test_exec_get_delete_and_errors(rest: TestClient, real_node: Namespace) -> None:
+    ns = real_node.name
+    assert (
+        rest.post(
+            f"{API}/pods",
+            json={"name": "box", "image": "podbay.local/debian:12", "command": ["sleep", "600"]},
+        ).status_code
+        == 201
+    )
+    wait_pod(real_node.core, ns, "box", ("Running",))
+    r = rest.post(f"{API}/pods/box/exec", json={"command": ["sh", "-c", "echo hi; exit 3"]})
+    body = r.json()
+    assert r.status_code == 200
+    assert (body["stdout"], body["exitCode"], body["success"]) == ("hi\n", 3, False)
+    shell_string = rest.post(f"{API}/pods/box/exec", json={"command": "ls -la"})
+    assert shell_string.status_code == 422
+    assert shell_string.json()["problems"][0]["field"] == "command"
+    got = rest.get(f"{API}/pods/box").json()
+    assert got["pod"]["status"] == "Running" and got["object"]["kind"] == "Pod"
+    assert rest.delete(f"{API}/pods/box").json() == {
+        "success": True,
+        "podName": "box",
+        "namespace": ns,
+    }
+    missing = rest.get(f"{API}/pods/box-that-never-was")
+    assert missing.status_code == 404
+    assert "not found" in missing.json()["error"] and "Traceback" not in missing.text
+
+
+def test_validation_errors_name_the_field(rest: TestClient) -> None:
+    r = rest.post(f"{API}/pods", json={"name": "Bad_Name", "image": "node:20"})
+    assert r.status_code == 422
+    assert r.json()["problems"][0]["field"] == "name"
+    r = rest.post(
+        f"{API}/services", json={"name": "s", "selector": {"a": "b"}, "ports": [{"port": 70000}]}
+    )
+    assert r.status_code == 422
+    assert r.json()["problems"] == [
+        {"field": "ports.0.port", "reason": "port 70000 is out of range: use 1-65535"}
+    ]
+    r = rest.post(f"{API}/pods", content=b"{not json", headers={"content-type": "application/json"})
+    assert r.status_code == 422
+    r = rest.post(
+        f"{API}/pods", json={"name": "hp", "image": "x", "mountPath": "/w", "hostPath": "/etc"}
+    )
+    assert r.status_code == 403 and "hostPath mounts are disabled" in r.json()["error"]
+    big = rest.post(
+        f"{API}/pods",
+        content=b"x" * (1024 * 1024 + 1),
+        headers={"content-type": "application/json"},
+    )
+    assert big.status_code == 413
+
+
+def test_services_ingresses_and_follow(rest: TestClient, real_node: Namespace) -> None:
+    r = rest.post(
+        f"{API}/services",
+        json={
+            "name": "postgres-service",
+            "selector": {"app": "pg"},
+            "ports": [{"port": 5432, "targetPort": 5432}],
+        },
+    )
+    assert r.status_code == 201 and r.json()["serviceName"] == "postgres-service"
+    assert [s["name"] for s in rest.get(f"{API}/services").json()["services"]] == [
+        "postgres-service"
+    ]
+    ing = rest.post(
+        f"{API}/ingresses",
+        json={
+            "name": "pod-terminal-ingress",
+            "websocket": True,
+            "rules": [
+                {
+                    "host": "terminal.example.com",
+                    "http": {
+                        "paths": [
+                            {
+                                "path": "/",
+                                "pathType": "Prefix",
+                                "backend": {
+                                    "service": {
+                                        "name": "postgres-service",
+                                        "port": {"number": 5432},
+                                    }
+                                },
+                            }
+                        ]
+                    },
+                }
+            ],
+        },
+    )
+    assert ing.status_code == 201
+    got = rest.get(f"{API}/ingresses/pod-terminal-ingress").json()
+    assert (
+        got["object"]["metadata"]["annotations"]["nginx.ingress.kubernetes.io/upgrade-proxy-header"]
+        == "websocket"
+    )
+    assert rest.delete(f"{API}/ingresses/pod-terminal-ingress").json()["success"]
+    assert rest.delete(f"{API}/services/postgres-service").json()["success"]
+
+    rest.post(
+        f"{API}/pods",
+        json={
+            "name": "ticker",
+            "image": "podbay.local/debian:12",
+            "command": ["sh", "-c", "for i in 1 2 3; do echo t$i; sleep 1; done"],
+        },
+    )
+    wait_pod(real_node.core, real_node.name, "ticker", ("Running", "Succeeded"))
+    t0 = time.monotonic()
+    with rest.stream("GET", f"{API}/pods/ticker/logs", params={"follow": "true"}) as resp:
+        assert resp.status_code == 200
+        text = "".join(resp.iter_text())
+    assert text == "t1\nt2\nt3\n" and time.monotonic() - t0 < 20
+
+
+def test_config_and_test_connection(rest: TestClient, tmp_path: Path) -> None:
+    cfg = rest.get(f"{API}/config").json()
+    assert cfg["connected"] is True and cfg["server"].startswith("https://127.0.0.1:")
+    diag = rest.post(f"{API}/test-connection").json()
+    assert diag["success"] is True
+    assert {c["name"] for c in diag["checks"]} >= {"tls", "authentication", "can create pods"}
+    bad = rest.put(f"{API}/config", json={"namespace": "Not Valid"})
+    assert bad.status_code == 422 and bad.json()["problems"][0]["field"] == "namespace"
+    ok = rest.put(f"{API}/config", json={"allowHostPath": True})
+    assert ok.status_code == 200 and ok.json()["allowHostPath"] is True
+    assert "allow_host_path: true" in (tmp_path / "settings.yaml").read_text()
+
+
+def test_restricted_account_gets_403_naming_the_verb(real_node: Namespace, tmp_path: Path) -> None:
+    path = tmp_path / "restricted.kubeconfig"
+    path.write_text(real_node.sandbox.kubeconfig("restricted").read_text())
+    wb = Workbench(Settings(kubeconfig=str(path), namespace="kube-system"))
+    with TestClient(make_app(wb)) as client:
+        r = client.get(f"{API}/pods")
+    assert r.status_code == 403
+    assert "cannot list pods in namespace kube-system" in r.json()["error"]
+
+
+def test_token_is_required_when_configured(real_node: Namespace) -> None:
+    wb = Workbench(Settings(kubeconfig=str(real_node.sandbox.kubeconfig("admin"))))
+    with TestClient(make_app(wb, token="s3cret")) as client:
+        assert client.get(f"{API}/config").status_code == 401
+        wrong = client.get(f"{API}/config", headers={"Authorization": "Bearer nope"})
+        assert wrong.status_code == 401 and "s3cret" not in wrong.text
+        ok = client.get(f"{API}/config", headers={"Authorization": "Bearer s3cret"})
+        assert ok.status_code == 200
+
+
+def test_openapi_lists_every_spec_endpoint(real_node: Namespace) -> None:
+    wb = Workbench(Settings(kubeconfig=str(real_node.sandbox.kubeconfig("admin"))))
+    with TestClient(make_app(wb)) as client:
+        paths = client.get("/openapi.json").json()["paths"]
+    expected = {
+        "/api/kubernetes/config": {"get", "put"},
+        "/api/kubernetes/test-connection": {"post"},
+        "/api/kubernetes/pods": {"get", "post"},
+        "/api/kubernetes/pods/{name}": {"get", "delete"},
+        "/api/kubernetes/pods/{name}/logs": {"get"},
+        "/api/kubernetes/pods/{name}/exec": {"post"},
+        "/api/kubernetes/cleanup": {"post"},
+        "/api/kubernetes/services": {"get", "post"},
+        "/api/kubernetes/services/{name}": {"get", "delete"},
+        "/api/kubernetes/ingresses": {"get", "post"},
+        "/api/kubernetes/ingresses/{name}": {"get", "delete"},
+    }
+    for path, methods in expected.items():
+        assert set(paths[path]) == methods, path
+    assert sum(len(m) for m in expected.values()) == 18

@@ -1,0 +1,69 @@
+"""The engine as one object both faces hold: settings, a lazily made connection, and the
+collections built on it. Reconnects when the settings change."""
+
+from __future__ import annotations
+
+import threading
+from pathlib import Path
+
+from kubernetes import client
+
+from tui.core import settings as settings_mod
+from tui.core.connection import Connection, connect
+from tui.core.ingresses import Ingresses
+from tui.core.pods import Pods
+from tui.core.services import Services
+from tui.core.settings import Settings
+
+
+class Workbench:
+    def __init__(self, settings: Settings, settings_file: Path | None = None) -> None:
+        self.settings = settings
+        self.settings_file = settings_file
+        self._lock = threading.Lock()
+        self._conn: Connection | None = None
+        self._api: client.ApiClient | None = None
+
+    @property
+    def connection(self) -> Connection:
+        """The current connection (PodbayError with the fix when it cannot be made)."""
+        with self._lock:
+            if self._conn is None:
+                self._conn = connect(self.settings)
+                self._api = self._conn.api_client()
+            return self._conn
+
+    @property
+    def api(self) -> client.ApiClient:
+        self.connection  # noqa: B018 (ensures the client exists)
+        assert self._api is not None
+        return self._api
+
+    @property
+    def pods(self) -> Pods:
+        return Pods(self.api, self.settings)
+
+    @property
+    def services(self) -> Services:
+        return Services(self.api, self.settings)
+
+    @property
+    def ingresses(self) -> Ingresses:
+        return Ingresses(self.api, self.settings)
+
+    def update_settings(self, new: Settings, *, persist: bool = True) -> None:
+        """Adopt new settings (validated already), save them, and reconnect on next use."""
+        if persist:
+            settings_mod.save(new, self.settings_file)
+        with self._lock:
+            self.settings = new
+            if self._api is not None:
+                self._api.close()
+            self._conn = None
+            self._api = None
+
+    def close(self) -> None:
+        with self._lock:
+            if self._api is not None:
+                self._api.close()
+            self._conn, self._api = None, None

@@ -1,0 +1,290 @@
+"""The spec's 18 endpoints over the engine (``make_app`` is used by the CLI and the tests).
+
+Handlers are plain functions: FastAPI runs them in a thread pool, so the engine's blocking
+Kubernetes calls never stall the event loop.
+"""
+
+from __future__ import annotations
+
+import hmac
+from collections.abc import Awaitable, Callable, Iterator
+from typing import Annotated, Any, Literal
+
+from fastapi import Body, FastAPI, Query, Request, Response
+from fastapi.responses import JSONResponse, StreamingResponse
+from pydantic import BaseModel, ConfigDict, Field, ValidationError
+from pydantic.alias_generators import to_camel
+
+from tui import __version__
+from tui.core import cleanup as cleanup_mod
+from tui.core import execution, logs
+from tui.core.diagnosis import diagnose
+from tui.core.errors import PodbayError
+from tui.core.ingresses import summarize as summarize_ingress
+from tui.core.models import IngressRequest, PodRequest, ServiceRequest
+from tui.core.pods import summarize as summarize_pod
+from tui.core.services import summarize as summarize_service
+from tui.core.settings import Settings
+from tui.core.workbench import Workbench
+from tui.server import errors
+
+MAX_BODY = 1024 * 1024
+API = "/api/kubernetes"
+Namespace = Annotated[str | None, Query(description="defaults to the configured namespace")]
+
+
+class _Camel(BaseModel):
+    model_config = ConfigDict(alias_generator=to_camel, populate_by_name=True, extra="forbid")
+
+
+class ConfigUpdate(_Camel):
+    """PUT /config: any subset of the settings, in the spec's camelCase."""
+
+    enabled: bool | None = None
+    namespace: str | None = None
+    kubeconfig_path: str | None = None
+    context: str | None = None
+    in_cluster: bool | None = None
+    extra_ca_file: str | None = None
+    allow_host_path: bool | None = None
+    namespace_allow_list: list[str] | None = None
+    protect_selector: str | None = None
+    default_ttl_seconds: int | None = None
+
+
+class ExecRequest(_Camel):
+    command: list[str] = Field(min_length=1, description="an argument array, never a shell string")
+    container: str | None = None
+    timeout_seconds: float = Field(default=60, gt=0, le=3600)
+
+
+Phase = Literal["Succeeded", "Failed"]
+
+
+class CleanupRequest(_Camel):
+    namespace: str | None = None
+    phases: list[Phase] = Field(default_factory=lambda: list[Phase](["Succeeded"]))
+    max_age_seconds: float | None = Field(default=None, ge=0)
+    max_age_minutes: float | None = Field(default=None, ge=0)
+    dry_run: bool = False
+
+
+def _config_json(wb: Workbench) -> dict[str, Any]:
+    s = wb.settings
+    out: dict[str, Any] = {
+        "enabled": s.enabled,
+        "namespace": s.namespace,
+        "kubeconfigPath": s.kubeconfig,
+        "context": s.context,
+        "inCluster": s.in_cluster,
+        "extraCaFile": s.extra_ca_file,
+        "allowHostPath": s.allow_host_path,
+        "namespaceAllowList": s.namespace_allow_list,
+        "protectSelector": s.protect_selector,
+        "defaultTtlSeconds": s.default_ttl_seconds,
+    }
+    try:
+        conn = wb.connection
+        out.update(connected=True, server=conn.server, error=None)
+    except PodbayError as exc:
+        out.update(connected=False, server=None, error=exc.what, fix=exc.fix)
+    return out
+
+
+def make_app(workbench: Workbench, *, token: str | None = None) -> FastAPI:
+    app = FastAPI(
+        title="podbay",
+        version=__version__,
+        description="Ephemeral test pods on Kubernetes; compatible with the OpenCode Manager "
+        "Kubernetes API.",
+    )
+    errors.install(app)
+    wb = workbench
+
+    @app.middleware("http")
+    async def guard(
+        request: Request, call_next: Callable[[Request], Awaitable[Response]]
+    ) -> Response:
+        if token is not None:
+            given = request.headers.get("authorization", "")
+            if not hmac.compare_digest(given.encode(), f"Bearer {token}".encode()):
+                return errors.error_body(
+                    401,
+                    "missing or wrong bearer token",
+                    "send 'Authorization: Bearer <token>' (printed when podbay --serve started)",
+                )
+        length = request.headers.get("content-length")
+        if length and length.isdigit() and int(length) > MAX_BODY:
+            return errors.error_body(413, f"request body over {MAX_BODY} bytes", "send less")
+        return await call_next(request)
+
+    # ---- config ----------------------------------------------------------------------
+    @app.get(f"{API}/config")
+    def get_config() -> dict[str, Any]:
+        return _config_json(wb)
+
+    @app.put(f"{API}/config", response_model=None)
+    def put_config(update: ConfigUpdate) -> dict[str, Any] | JSONResponse:
+        changes = update.model_dump(exclude_unset=True)
+        if "kubeconfig_path" in changes:
+            changes["kubeconfig"] = changes.pop("kubeconfig_path")
+        try:
+            new = Settings.model_validate({**wb.settings.model_dump(), **changes})
+        except ValidationError as exc:
+            return errors.invalid(exc)
+        wb.update_settings(new)
+        return {"success": True, **_config_json(wb)}
+
+    @app.post(f"{API}/test-connection")
+    def test_connection() -> dict[str, Any]:
+        diag = diagnose(wb.settings)
+        return {"success": diag.ok, **diag.to_json()}
+
+    # ---- pods ------------------------------------------------------------------------
+    @app.get(f"{API}/pods")
+    def list_pods(namespace: Namespace = None, labelSelector: str = "") -> dict[str, Any]:
+        ns = wb.pods.namespace(namespace)
+        rows = wb.pods.list(ns, labelSelector)
+        return {"namespace": ns, "pods": [r.to_json() for r in rows]}
+
+    @app.post(f"{API}/pods", status_code=201)
+    def create_pod(request: Annotated[PodRequest, Body()]) -> dict[str, Any]:
+        created = wb.pods.create(request)
+        row = summarize_pod(created)
+        return {
+            "success": True,
+            "podName": row.name,
+            "namespace": row.namespace,
+            "pod": row.to_json(),
+        }
+
+    @app.get(f"{API}/pods/{{name}}")
+    def get_pod(name: str, namespace: Namespace = None) -> dict[str, Any]:
+        obj = wb.pods.get(name, namespace)
+        return {"pod": summarize_pod(obj).to_json(), "object": obj}
+
+    @app.delete(f"{API}/pods/{{name}}")
+    def delete_pod(name: str, namespace: Namespace = None) -> dict[str, Any]:
+        wb.pods.delete(name, namespace)
+        return {"success": True, "podName": name, "namespace": wb.pods.namespace(namespace)}
+
+    @app.get(f"{API}/pods/{{name}}/logs", response_model=None)
+    def pod_logs(
+        name: str,
+        namespace: Namespace = None,
+        container: str | None = None,
+        tailLines: Annotated[int | None, Query(ge=0)] = None,
+        sinceSeconds: Annotated[int | None, Query(ge=1)] = None,
+        previous: bool = False,
+        timestamps: bool = False,
+        follow: bool = False,
+    ) -> dict[str, Any] | StreamingResponse:
+        ns = wb.pods.namespace(namespace)
+        query = logs.LogQuery(name, ns, container, tailLines, sinceSeconds, previous, timestamps)
+        if not follow:
+            return {"podName": name, "namespace": ns, "logs": logs.read(wb.api, query)}
+        lines = logs.follow(wb.api, query)
+        first = next(lines, None)  # raises ApiError (404/403) before the 200 goes out
+
+        def stream() -> Iterator[str]:
+            if first is not None:
+                yield first
+            yield from lines
+
+        return StreamingResponse(stream(), media_type="text/plain; charset=utf-8")
+
+    @app.post(f"{API}/pods/{{name}}/exec")
+    def exec_in_pod(name: str, request: ExecRequest, namespace: Namespace = None) -> dict[str, Any]:
+        ns = wb.pods.namespace(namespace)
+        res = execution.run(
+            wb.api,
+            ns,
+            name,
+            request.command,
+            container=request.container,
+            timeout=request.timeout_seconds,
+        )
+        return {
+            "success": res.exit_code == 0,
+            "podName": name,
+            "exitCode": res.exit_code,
+            "stdout": res.stdout,
+            "stderr": res.stderr,
+            "timedOut": res.timed_out,
+            "error": res.error or None,
+            "durationMs": res.duration_ms,
+        }
+
+    @app.post(f"{API}/cleanup")
+    def cleanup(request: Annotated[CleanupRequest | None, Body()] = None) -> dict[str, Any]:
+        req = request or CleanupRequest()
+        max_age = req.max_age_seconds
+        if max_age is None and req.max_age_minutes is not None:
+            max_age = req.max_age_minutes * 60
+        result = cleanup_mod.cleanup(
+            wb.pods,
+            req.namespace,
+            phases=tuple(req.phases),
+            max_age_seconds=max_age or 0,
+            dry_run=req.dry_run,
+        )
+        data = result.to_json()
+        data["deletedPods"] = result.deleted
+        return data
+
+    # ---- services and ingresses ------------------------------------------------------
+    @app.get(f"{API}/services")
+    def list_services(namespace: Namespace = None) -> dict[str, Any]:
+        ns = wb.services.namespace(namespace)
+        return {"namespace": ns, "services": [s.to_json() for s in wb.services.list(ns)]}
+
+    @app.post(f"{API}/services", status_code=201)
+    def create_service(request: ServiceRequest) -> dict[str, Any]:
+        row = summarize_service(wb.services.create(request))
+        return {
+            "success": True,
+            "serviceName": row.name,
+            "namespace": row.namespace,
+            "service": row.to_json(),
+        }
+
+    @app.get(f"{API}/services/{{name}}")
+    def get_service(name: str, namespace: Namespace = None) -> dict[str, Any]:
+        obj = wb.services.get(name, namespace)
+        return {"service": summarize_service(obj).to_json(), "object": obj}
+
+    @app.delete(f"{API}/services/{{name}}")
+    def delete_service(name: str, namespace: Namespace = None) -> dict[str, Any]:
+        wb.services.delete(name, namespace)
+        return {"success": True, "serviceName": name}
+
+    @app.get(f"{API}/ingresses")
+    def list_ingresses(namespace: Namespace = None) -> dict[str, Any]:
+        ns = wb.ingresses.namespace(namespace)
+        return {"namespace": ns, "ingresses": [i.to_json() for i in wb.ingresses.list(ns)]}
+
+    @app.post(f"{API}/ingresses", status_code=201)
+    def create_ingress(request: IngressRequest) -> dict[str, Any]:
+        row = summarize_ingress(wb.ingresses.create(request))
+        return {
+            "success": True,
+            "ingressName": row.name,
+            "namespace": row.namespace,
+            "ingress": row.to_json(),
+        }
+
+    @app.get(f"{API}/ingresses/{{name}}")
+    def get_ingress(name: str, namespace: Namespace = None) -> dict[str, Any]:
+        obj = wb.ingresses.get(name, namespace)
+        return {"ingress": summarize_ingress(obj).to_json(), "object": obj}
+
+    @app.delete(f"{API}/ingresses/{{name}}")
+    def delete_ingress(name: str, namespace: Namespace = None) -> dict[str, Any]:
+        wb.ingresses.delete(name, namespace)
+        return {"success": True, "ingressName": name}
+
+    @app.get("/healthz", include_in_schema=False)
+    def healthz() -> JSONResponse:
+        return JSONResponse({"ok": True})
+
+    return app
