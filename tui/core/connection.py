@@ -12,6 +12,7 @@ import ssl
 import subprocess
 import sys
 import tempfile
+import warnings
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -207,7 +208,10 @@ def connect(settings: Settings) -> Connection:
 
 
 def _pem_subjects(data: bytes) -> tuple[str, ...]:
-    return tuple(c.subject.rfc4514_string() for c in x509.load_pem_x509_certificates(data))
+    with warnings.catch_warnings():  # old CAs with odd serials are still worth naming
+        warnings.simplefilter("ignore")
+        certs = x509.load_pem_x509_certificates(data)
+    return tuple(c.subject.rfc4514_string() for c in certs)
 
 
 def _install_trust(conn: Connection, settings: Settings) -> None:
