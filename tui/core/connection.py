@@ -196,6 +196,8 @@ def connect(settings: Settings) -> Connection:
     except ConfigException as exc:
         msg = str(exc)
         fix = "check the file with 'kubectl config view'"
+        if source.in_cluster:
+            fix = "in-cluster mode works only inside a pod; turn it off and set a kubeconfig"
         if settings.context and "context" in msg.lower():
             names = ", ".join(contexts(settings)[0]) or "none"
             fix = f"pick one of the contexts in it: {names}"
