@@ -230,3 +230,24 @@ def test_openapi_lists_every_spec_endpoint(real_node: Namespace) -> None:
     for path, methods in expected.items():
         assert set(paths[path]) == methods, path
     assert sum(len(m) for m in expected.values()) == 18
+
+
+def test_pod_list_is_served_from_the_watch_cache(rest: TestClient, real_node: Namespace) -> None:
+    for name, app in (("a-one", "a"), ("b-one", "b")):
+        r = rest.post(
+            f"{API}/pods",
+            json={
+                "name": name,
+                "image": "podbay.local/debian:12",
+                "command": ["sleep", "600"],
+                "labels": {"app": app},
+            },
+        )
+        assert r.status_code == 201
+        listed = rest.get(f"{API}/pods").json()
+        assert listed["source"] == "cache"
+        assert name in [p["name"] for p in listed["pods"]]  # visible right after the create
+    only_a = rest.get(f"{API}/pods", params={"labelSelector": "app in (a)"}).json()
+    assert [p["name"] for p in only_a["pods"]] == ["a-one"]
+    bad = rest.get(f"{API}/pods", params={"labelSelector": "app in (a"})
+    assert bad.status_code == 422 and "labelSelector" in bad.json()["error"]

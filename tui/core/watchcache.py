@@ -69,6 +69,18 @@ class WatchCache:
                     return obj
         return None
 
+    def upsert(self, obj: dict[str, Any]) -> None:
+        """Write-through for our own creates, so a list right after a create shows it."""
+        uid = obj.get("metadata", {}).get("uid")
+        if uid:
+            with self._lock:
+                current = self._items.get(uid)
+                newer = current is None or int(obj["metadata"].get("resourceVersion") or 0) >= int(
+                    current["metadata"].get("resourceVersion") or 0
+                )
+                if newer:
+                    self._items[uid] = obj
+
     # ---- lifecycle -------------------------------------------------------------------
     def start(self) -> WatchCache:
         self._thread = threading.Thread(

@@ -14,6 +14,7 @@ from tui.core.ingresses import Ingresses
 from tui.core.pods import Pods
 from tui.core.services import Services
 from tui.core.settings import Settings
+from tui.core.watchcache import WatchCache
 
 
 class Workbench:
@@ -23,6 +24,7 @@ class Workbench:
         self._lock = threading.Lock()
         self._conn: Connection | None = None
         self._api: client.ApiClient | None = None
+        self._pod_caches: dict[str, WatchCache] = {}
 
     @property
     def connection(self) -> Connection:
@@ -51,12 +53,29 @@ class Workbench:
     def ingresses(self) -> Ingresses:
         return Ingresses(self.api, self.settings)
 
+    def pod_cache(self, namespace: str, *, sync_timeout: float = 10.0) -> WatchCache | None:
+        """A live pod cache for ``namespace`` (started on first use); None if it cannot sync
+        in time, so the caller lists directly instead of serving nothing."""
+        pods = self.pods
+        ns = pods.namespace(namespace)
+        with self._lock:
+            cache = self._pod_caches.get(ns)
+            if cache is None:
+                cache = self._pod_caches[ns] = WatchCache(pods, ns).start()
+        return cache if cache.wait_synced(sync_timeout) and cache.error is None else None
+
+    def _stop_caches(self) -> None:
+        for cache in self._pod_caches.values():
+            cache.stop()
+        self._pod_caches.clear()
+
     def update_settings(self, new: Settings, *, persist: bool = True) -> None:
         """Adopt new settings (validated already), save them, and reconnect on next use."""
         if persist:
             settings_mod.save(new, self.settings_file)
         with self._lock:
             self.settings = new
+            self._stop_caches()
             if self._api is not None:
                 self._api.close()
             self._conn = None
@@ -64,6 +83,7 @@ class Workbench:
 
     def close(self) -> None:
         with self._lock:
+            self._stop_caches()
             if self._api is not None:
                 self._api.close()
             self._conn, self._api = None, None

@@ -23,6 +23,7 @@ from tui.core.errors import PodbayError
 from tui.core.ingresses import summarize as summarize_ingress
 from tui.core.models import IngressRequest, PodRequest, ServiceRequest
 from tui.core.pods import summarize as summarize_pod
+from tui.core.selectors import compile_selector
 from tui.core.services import summarize as summarize_service
 from tui.core.settings import Settings
 from tui.core.workbench import Workbench
@@ -31,6 +32,10 @@ from tui.server import errors
 MAX_BODY = 1024 * 1024
 API = "/api/kubernetes"
 Namespace = Annotated[str | None, Query(description="defaults to the configured namespace")]
+
+
+class InvalidInput(PodbayError):
+    status = 422
 
 
 class _Camel(BaseModel):
@@ -144,12 +149,30 @@ def make_app(workbench: Workbench, *, token: str | None = None) -> FastAPI:
     @app.get(f"{API}/pods")
     def list_pods(namespace: Namespace = None, labelSelector: str = "") -> dict[str, Any]:
         ns = wb.pods.namespace(namespace)
-        rows = wb.pods.list(ns, labelSelector)
-        return {"namespace": ns, "pods": [r.to_json() for r in rows]}
+        cache = wb.pod_cache(ns)
+        if cache is None:  # not synced (yet): ask the apiserver
+            rows = wb.pods.list(ns, labelSelector)
+        else:
+            items = cache.items()
+            if labelSelector:
+                try:
+                    match = compile_selector(labelSelector)
+                except ValueError as exc:
+                    raise InvalidInput(f"labelSelector: {exc}", "fix the selector") from exc
+                items = [p for p in items if match(p["metadata"].get("labels") or {})]
+            rows = sorted((summarize_pod(p) for p in items), key=lambda r: r.name)
+        return {
+            "namespace": ns,
+            "pods": [r.to_json() for r in rows],
+            "source": "cache" if cache is not None else "apiserver",
+        }
 
     @app.post(f"{API}/pods", status_code=201)
     def create_pod(request: Annotated[PodRequest, Body()]) -> dict[str, Any]:
         created = wb.pods.create(request)
+        cache = wb.pod_cache(created["metadata"]["namespace"], sync_timeout=0)
+        if cache is not None:
+            cache.upsert(created)
         row = summarize_pod(created)
         return {
             "success": True,
