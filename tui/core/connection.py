@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import atexit
 import contextlib
+import hashlib
 import os
 import ssl
 import subprocess
@@ -248,11 +249,23 @@ def _install_trust(conn: Connection, settings: Settings) -> None:
             parts.append(bundle.read_bytes())
             conn.trust.append(TrustSource(f"the system store {bundle}", ()))
             break
-    fd, name = tempfile.mkstemp(prefix="podbay-ca-", suffix=".pem")
-    with os.fdopen(fd, "wb") as fh:
-        fh.write(b"\n".join(parts))
-    atexit.register(_unlink, name)
-    cfg.ssl_ca_cert = name
+    cfg.ssl_ca_cert = _bundle_file(b"\n".join(parts))
+
+
+_BUNDLES: dict[str, str] = {}  # content hash -> file, so reconnects reuse one file
+
+
+def _bundle_file(data: bytes) -> str:
+    """A private temp file holding ``data``, written once per distinct bundle per process."""
+    key = hashlib.sha256(data).hexdigest()
+    name = _BUNDLES.get(key)
+    if name is None or not os.path.exists(name):
+        fd, name = tempfile.mkstemp(prefix="podbay-ca-", suffix=".pem")
+        with os.fdopen(fd, "wb") as fh:
+            fh.write(data)
+        atexit.register(_unlink, name)
+        _BUNDLES[key] = name
+    return name
 
 
 def _subjects_or_empty(data: bytes) -> tuple[str, ...]:
