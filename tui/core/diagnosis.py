@@ -16,11 +16,14 @@ from kubernetes import client
 from kubernetes.client.exceptions import ApiException
 from urllib3.exceptions import HTTPError
 
+from tui.core.access import ACCESS, Access, review
 from tui.core.connection import Connection, connect, ssl_context
 from tui.core.errors import PodbayError
 from tui.core.settings import Settings
 
 Status = Literal["ok", "fail", "warn", "skipped"]
+
+__all__ = ["ACCESS", "Access", "Check", "Diagnosis", "diagnose"]
 
 
 @dataclass
@@ -29,39 +32,6 @@ class Check:
     status: Status
     detail: str = ""
     fix: str = ""
-
-
-@dataclass(frozen=True)
-class Access:
-    """One permission podbay uses; ``optional`` ones degrade a feature instead of failing."""
-
-    verb: str
-    resource: str
-    group: str = ""
-    subresource: str = ""
-    optional: str = ""  # what podbay does without it
-
-    @property
-    def label(self) -> str:
-        res = f"{self.resource}/{self.subresource}" if self.subresource else self.resource
-        return f"{self.verb} {res}" + (f" ({self.group})" if self.group else "")
-
-    def rule(self) -> str:
-        res = f"{self.resource}/{self.subresource}" if self.subresource else self.resource
-        return f'- apiGroups: ["{self.group}"]  resources: ["{res}"]  verbs: ["{self.verb}"]'
-
-
-ACCESS: tuple[Access, ...] = (
-    *(Access(v, "pods") for v in ("get", "list", "create", "delete")),
-    Access("watch", "pods", optional="lists refresh by polling instead of live updates"),
-    Access("get", "pods", subresource="log"),
-    Access("create", "pods", subresource="exec"),
-    Access("get", "pods", subresource="exec", optional="only needed by clusters before 1.30"),
-    *(Access(v, "services") for v in ("get", "list", "create", "delete")),
-    *(Access(v, "ingresses", "networking.k8s.io") for v in ("get", "list", "create", "delete")),
-    Access("list", "persistentvolumeclaims", optional="PVC mounts cannot be listed or checked"),
-    Access("list", "events", optional="describe shows no events"),
-)
 
 
 @dataclass
@@ -309,40 +279,8 @@ def _version(conn: Connection, diag: Diagnosis, timeout: float) -> bool:
 
 
 def _access(conn: Connection, diag: Diagnosis, timeout: float) -> bool:
-    ns = diag.namespace
     with conn.api_client() as api:
-        authz = client.AuthorizationV1Api(api)
-        for need in ACCESS:
-            attrs = client.V1ResourceAttributes(
-                namespace=ns,
-                verb=need.verb,
-                resource=need.resource,
-                group=need.group,
-                subresource=need.subresource or None,
-            )
-            body = client.V1SelfSubjectAccessReview(
-                spec=client.V1SelfSubjectAccessReviewSpec(resource_attributes=attrs)
-            )
-            try:
-                review = authz.create_self_subject_access_review(body, _request_timeout=timeout)
-                allowed = bool(review.status and review.status.allowed)
-            except (ApiException, HTTPError) as exc:
-                diag.add(f"can {need.label}", "warn", f"could not ask the server: {exc}")
-                continue
-            if allowed:
-                diag.add(f"can {need.label}", "ok", f"in namespace {ns}")
-            elif need.optional:
-                diag.add(
-                    f"can {need.label}",
-                    "warn",
-                    f"not granted in {ns}: {need.optional}",
-                    f"to enable, add to the Role: {need.rule()}",
-                )
-            else:
-                diag.add(
-                    f"can {need.label}",
-                    "fail",
-                    f"not granted in namespace {ns}",
-                    f"add to the Role bound to {diag.user or 'this account'}: {need.rule()}",
-                )
+        result = review(api, diag.namespace, timeout=timeout, user=diag.user)
+    for v in result.verdicts:
+        diag.add(f"can {v.access.label}", v.status, v.reason, v.fix)
     return True
