@@ -111,25 +111,33 @@ def _serve(args: argparse.Namespace) -> int:
 
 
 def _workbench(args: argparse.Namespace) -> int:
-    """Until the TUI lands: open the sandbox (if asked) and say how to use it."""
-    from tui.sandbox.errors import SandboxError
-
-    if args.sandbox is None:
-        print(
-            "podbay: the TUI is not built yet. Run 'podbay --sandbox' to start the local "
-            "sandbox cluster, or 'podbay sandbox --help'.",
-            file=sys.stderr,
-        )
-        return 2
-    from tui.sandbox.cluster import Sandbox
+    """The TUI, on the configured cluster or (``--sandbox``) on the local sandbox."""
+    from tui.core import settings as settings_mod
+    from tui.core.errors import PodbayError
+    from tui.core.workbench import Workbench
 
     try:
-        sandbox = Sandbox(args.sandbox)
-        sandbox.up()
-        _print_usage(sandbox)
-    except SandboxError as exc:
+        kubeconfig = args.kubeconfig
+        if args.sandbox is not None:
+            from tui.sandbox.cluster import Sandbox
+
+            sandbox = Sandbox(args.sandbox)
+            sandbox.up()
+            kubeconfig = str(sandbox.kubeconfig("admin"))
+        path = settings_mod.settings_path()
+        base = settings_mod.load(path)
+        settings = settings_mod.with_overrides(
+            base, kubeconfig=kubeconfig, context=args.context, namespace=args.namespace
+        )
+    except PodbayError as exc:
+        print(f"podbay: {exc.what}\n  what to do: {exc.fix}", file=sys.stderr)
+        return 2
+    except Exception as exc:  # SandboxError and friends carry their own explanation
         print(f"podbay: {exc}", file=sys.stderr)
         return 1
+    from tui.app.app import make_app
+
+    make_app(Workbench(settings, path)).run()
     return 0
 
 

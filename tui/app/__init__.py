@@ -1,0 +1,1 @@
+"""The Textual TUI (one face over tui.core)."""

@@ -1,0 +1,64 @@
+"""The Textual face: ``make_app()`` builds it for the CLI, the tests and the screenshots."""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable, Iterable
+
+from textual.app import App, SystemCommand
+from textual.screen import Screen
+
+from tui.app.browser import Browser
+from tui.core.workbench import Workbench
+
+CSS = """
+.dialog { width: 80%; max-width: 100; height: auto; max-height: 80%; background: $surface;
+          border: thick $primary; padding: 0 1; }
+.dialog.error { border: thick $error; }
+.dialog-title { margin-bottom: 1; }
+.dialog-body { height: auto; max-height: 16; }
+.dialog-buttons { height: auto; align-horizontal: right; margin-top: 1; }
+.dialog-buttons Button { margin-left: 1; }
+.picker { height: 80%; }
+.viewer { width: 100%; height: 100%; background: $surface; }
+.viewer-title { background: $panel; }
+ModalScreen { align: center middle; }
+"""
+
+
+class PodbayApp(App[None]):
+    TITLE = "podbay"
+    CSS = CSS
+
+    def __init__(self, workbench: Workbench, *, clock: Callable[[], float] = time.time) -> None:
+        super().__init__()
+        self.workbench = workbench
+        self.clock = clock
+
+    def on_mount(self) -> None:
+        self.push_screen(Browser(self.workbench))
+
+    def get_system_commands(self, screen: Screen[object]) -> Iterable[SystemCommand]:
+        yield from super().get_system_commands(screen)
+        if isinstance(screen, Browser):
+            browser = screen
+            yield SystemCommand("Pods", "show the pod list", lambda: browser.action_show("pods"))
+            yield SystemCommand(
+                "Services", "show the service list", lambda: browser.action_show("services")
+            )
+            yield SystemCommand(
+                "Ingresses", "show the ingress list", lambda: browser.action_show("ingresses")
+            )
+            yield SystemCommand("Switch namespace", "pick a namespace", browser.pick_namespace)
+            yield SystemCommand("Switch context", "pick a context", browser.pick_context)
+            yield SystemCommand("Settings", "settings and test connection", browser.action_settings)
+            yield SystemCommand(
+                "Cleanup", "preview and delete finished podbay pods", browser.action_cleanup
+            )
+
+    def on_unmount(self) -> None:
+        self.workbench.close()
+
+
+def make_app(workbench: Workbench, *, clock: Callable[[], float] = time.time) -> PodbayApp:
+    return PodbayApp(workbench, clock=clock)

@@ -1,0 +1,591 @@
+"""The main screen: live lists of pods / services / ingresses with k9s's keys."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import yaml
+from rich.text import Text
+from textual import work
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.containers import Vertical
+from textual.screen import Screen
+from textual.suggester import SuggestFromList
+from textual.widgets import ContentSwitcher, Footer, Input, Static
+from textual.worker import Worker, WorkerState
+
+from tui.app.dialogs import ConfirmDialog, ErrorDialog, HelpScreen, Picker, TextViewer
+from tui.app.live import MIN_INTERVAL, LiveList
+from tui.app.resource_table import ResourceTable, filter_predicate
+from tui.app.rows import KINDS, ListKind, Row, kind_for
+from tui.core import cleanup as cleanup_mod
+from tui.core.errors import PodbayError
+from tui.core.resources import Collection
+from tui.core.workbench import Workbench
+
+COMMANDS = [
+    "pods",
+    "po",
+    "svc",
+    "services",
+    "ing",
+    "ingresses",
+    "ns ",
+    "ctx ",
+    "settings",
+    "help",
+    "cleanup",
+    "q",
+]
+SORT_KEYS = {"N": "NAME", "A": "AGE", "S": "STATUS", "T": "RESTARTS", "O": "NODE", "R": "READY"}
+
+
+class Browser(Screen[None]):
+    BINDINGS = [
+        Binding("colon", "command", "Command", key_display=":"),
+        Binding("slash", "filter", "Filter", key_display="/"),
+        Binding("d", "describe", "Describe"),
+        Binding("y", "yaml", "YAML"),
+        Binding("ctrl+d", "delete", "Delete"),
+        Binding("x", "cleanup(False)", "Cleanup"),
+        Binding("X", "cleanup(True)", "Cleanup incl. Failed", show=False),
+        Binding("question_mark", "help", "Help", key_display="?"),
+        Binding("comma", "settings", "Settings", key_display=","),
+        Binding("escape", "back", "Clear filter/marks", show=False),
+        Binding("ctrl+r", "reload", "Re-list", show=False),
+        Binding("1", "show('pods')", "Pods", show=False),
+        Binding("2", "show('services')", "Services", show=False),
+        Binding("3", "show('ingresses')", "Ingresses", show=False),
+        *(
+            Binding(key, f"sort('{title}')", f"Sort by {title.lower()}", show=False)
+            for key, title in SORT_KEYS.items()
+        ),
+    ]
+
+    DEFAULT_CSS = """
+    Browser { layout: vertical; }
+    #crumbs { height: 1; background: $panel; }
+    #banner { height: auto; background: $error; color: $text; display: none; padding: 0 1; }
+    #banner.shown { display: block; }
+    #prompt { dock: bottom; height: 1; border: none; padding: 0 1; display: none; }
+    #prompt.shown { display: block; }
+    #status { height: 1; background: $panel; color: $text-muted; }
+    """
+
+    def __init__(self, workbench: Workbench) -> None:
+        super().__init__()
+        self.wb = workbench
+        self.kind: ListKind = KINDS["pods"]
+        self.namespace = workbench.settings.namespace
+        self.lives: dict[str, LiveList] = {}
+        self.connected = False
+        self.connect_error: PodbayError | None = None
+        self.denied: dict[str, str] = {}  # "delete pods" -> why
+        self.filters: dict[str, str] = {}
+        self.prompt_mode = ""  # "command" | "filter"
+
+    # ---- layout --------------------------------------------------------------------------
+    def compose(self) -> ComposeResult:
+        yield Static(id="crumbs")
+        yield Static(id="banner")
+        with ContentSwitcher(initial="table-pods", id="lists"):
+            for kind in KINDS.values():
+                yield ResourceTable(kind.columns, clock=self.app_clock, id=f"table-{kind.name}")
+        with Vertical(id="bottom"):
+            yield Input(id="prompt")
+            yield Static(id="status")
+        yield Footer()
+
+    def app_clock(self) -> float:
+        clock: Any = getattr(self.app, "clock", None)
+        import time
+
+        return float(clock()) if callable(clock) else time.time()
+
+    @property
+    def table(self) -> ResourceTable:
+        return self.query_one(f"#table-{self.kind.name}", ResourceTable)
+
+    def on_mount(self) -> None:
+        self.table.focus()
+        self.update_chrome()
+        self.set_interval(1.0, self.tick)
+        self.connect()
+
+    # ---- connecting and live lists -------------------------------------------------------
+    @work(thread=True, group="connect", exclusive=True, exit_on_error=False)
+    def connect(self) -> None:
+        """Connect (may run an exec plugin or time out) off the UI thread, then go live."""
+        try:
+            self.wb.connection  # noqa: B018
+        except PodbayError as exc:
+            self.app.call_from_thread(self._connect_failed, exc)
+            return
+        self.app.call_from_thread(self._connected)
+        self.review_access()
+
+    def _connect_failed(self, exc: PodbayError) -> None:
+        self.connected = False
+        self.connect_error = exc
+        self.update_chrome()
+
+    def _connected(self) -> None:
+        self.connected = True
+        self.connect_error = None
+        self.go_live(self.kind)
+        self.update_chrome()
+
+    def collection(self, kind: ListKind) -> Collection:
+        col: Collection = getattr(self.wb, kind.name)
+        return col
+
+    def go_live(self, kind: ListKind) -> None:
+        if kind.name in self.lives or not self.connected:
+            return
+        try:
+            live = LiveList(kind, self.collection(kind), self.namespace, self)
+        except PodbayError as exc:
+            self.app.push_screen(ErrorDialog(exc.what, exc.fix))
+            return
+        self.lives[kind.name] = live.start()
+
+    def stop_live(self) -> None:
+        for live in self.lives.values():
+            live.stop()
+        self.lives.clear()
+        for kind in KINDS.values():
+            self.query_one(f"#table-{kind.name}", ResourceTable).replace([])
+
+    def on_live_list_changed(self, message: LiveList.Changed) -> None:
+        live = message.live
+        if self.lives.get(live.kind.name) is not live:
+            return  # a list we already left (namespace or context switched)
+        import time
+
+        wait = MIN_INTERVAL - (time.monotonic() - live.last_apply)
+        if wait > 0:
+            self.set_timer(wait, lambda: self._apply(live))
+        else:
+            self._apply(live)
+
+    def _apply(self, live: LiveList) -> None:
+        if self.lives.get(live.kind.name) is live:
+            live.apply_to(self.query_one(f"#table-{live.kind.name}", ResourceTable))
+            self.update_chrome()
+
+    @work(thread=True, group="access", exclusive=True, exit_on_error=False)
+    def review_access(self) -> None:
+        try:
+            from tui.core.access import review
+
+            result = review(self.wb.api, self.namespace)
+        except (PodbayError, ImportError):
+            return
+        denied = {v.access.label: v.fix for v in result.denied()}
+        self.app.call_from_thread(self._set_denied, denied)
+
+    def _set_denied(self, denied: dict[str, str]) -> None:
+        self.denied = denied
+        self.refresh_bindings()
+        self.update_chrome()
+
+    # ---- chrome ----------------------------------------------------------------------------
+    def tick(self) -> None:
+        self.table.refresh()  # ages move on
+        self.update_chrome()
+
+    def update_chrome(self) -> None:
+        table = self.table
+        crumbs = Text()
+        for kind in KINDS.values():
+            t = self.query_one(f"#table-{kind.name}", ResourceTable)
+            count = f"({len(t.rows)})" if kind.name in self.lives else ""
+            style = "reverse bold" if kind is self.kind else ""
+            crumbs.append(f" {kind.title}{count} ", style)
+            crumbs.append(" ")
+        self.query_one("#crumbs", Static).update(crumbs)
+
+        live = self.lives.get(self.kind.name)
+        banner = self.query_one("#banner", Static)
+        if self.connect_error is not None:
+            banner.update(
+                f"Not connected: {self.connect_error.what}\n"
+                f"What to do: {self.connect_error.fix}  (',' opens Settings)"
+            )
+            banner.add_class("shown")
+        elif live is not None and live.state.startswith("reconnecting"):
+            why = live.state.split(":", 1)[1].strip()
+            banner.update(f"Connection lost — reconnecting ({why}); rows may be stale")
+            banner.add_class("shown")
+        else:
+            banner.remove_class("shown")
+
+        if self.connect_error is not None:
+            state = Text("● disconnected", "red")
+        elif live is None:
+            state = Text("○ connecting", "yellow")
+        elif live.state == "watching":
+            state = Text("● live", "green")
+        elif live.state == "polling":
+            state = Text("● polling (no watch permission)", "yellow")
+        elif live.state == "starting":
+            state = Text("○ listing", "yellow")
+        else:
+            state = Text("● reconnecting", "red")
+        ctx = self.wb.settings.context or self._current_context()
+        status = Text.assemble(
+            " ", (ctx or "-", "bold"), " │ ns ", (self.namespace, "bold"), " │ ", state
+        )
+        shown, total = len(table.view), len(table.rows)
+        status.append(f" │ {shown}/{total} {self.kind.name}" if shown != total else "")
+        if shown == total:
+            status.append(f" │ {total} {self.kind.name}")
+        if self.filters.get(self.kind.name):
+            status.append(f" │ /{self.filters[self.kind.name]}", "cyan")
+        if table.marks:
+            status.append(f" │ {len(table.marks)} marked", "magenta")
+        if self.denied:
+            status.append(" │ cannot: " + ", ".join(sorted(self.denied)), "yellow")
+        self.query_one("#status", Static).update(status)
+
+    def _current_context(self) -> str | None:
+        try:
+            return self.wb.connection.context if self.connected else None
+        except PodbayError:
+            return None
+
+    # ---- switching views -----------------------------------------------------------------
+    def action_show(self, name: str) -> None:
+        self.kind = KINDS[name]
+        self.query_one(ContentSwitcher).current = f"table-{name}"
+        self.go_live(self.kind)
+        self.table.focus()
+        self.update_chrome()
+        self.refresh_bindings()
+
+    def switch_namespace(self, namespace: str) -> None:
+        from tui.core.resources import allowed_namespace
+
+        try:
+            allowed_namespace(self.wb.settings, namespace)
+        except PodbayError as exc:
+            self.app.push_screen(ErrorDialog(exc.what, exc.fix))
+            return
+        self.stop_live()
+        self.namespace = namespace
+        self.go_live(self.kind)
+        self.review_access()
+        self.update_chrome()
+
+    def switch_context(self, context: str) -> None:
+        self.stop_live()
+        new = self.wb.settings.model_copy(update={"context": context})
+        self.wb.update_settings(new, persist=False)
+        self.connected = False
+        self.denied = {}
+        self.update_chrome()
+        self.connect()
+
+    def action_reload(self) -> None:
+        self.stop_live()
+        self.go_live(self.kind)
+
+    # ---- prompt: ':' commands and '/' filter ----------------------------------------------
+    def _open_prompt(self, mode: str, value: str = "") -> None:
+        prompt = self.query_one("#prompt", Input)
+        self.prompt_mode = mode
+        prompt.placeholder = (
+            "pods | svc | ing | ns <name> | ctx <name> | settings | cleanup | help | q"
+            if mode == "command"
+            else "regex, or -l key=value (label selector); enter applies, esc clears"
+        )
+        prompt.suggester = SuggestFromList(COMMANDS) if mode == "command" else None
+        prompt.value = value
+        prompt.add_class("shown")
+        prompt.focus()
+
+    def action_command(self) -> None:
+        self._open_prompt("command")
+
+    def action_filter(self) -> None:
+        self._open_prompt("filter", self.filters.get(self.kind.name, ""))
+
+    def _close_prompt(self) -> None:
+        prompt = self.query_one("#prompt", Input)
+        prompt.remove_class("shown")
+        self.prompt_mode = ""
+        self.table.focus()
+
+    def on_input_changed(self, event: Input.Changed) -> None:
+        if event.input.id == "prompt" and self.prompt_mode == "filter":
+            self._set_filter(event.value, live=True)
+
+    def on_input_submitted(self, event: Input.Submitted) -> None:
+        if event.input.id != "prompt":
+            return
+        mode, value = self.prompt_mode, event.value.strip()
+        self._close_prompt()
+        if mode == "filter":
+            self._set_filter(value, live=False)
+        elif mode == "command" and value:
+            self.run_command(value)
+
+    def _set_filter(self, text: str, *, live: bool) -> None:
+        try:
+            predicate = filter_predicate(text)
+        except ValueError as exc:
+            if not live:
+                self.app.push_screen(
+                    ErrorDialog(f"label selector: {exc}", "write it like kubectl's -l: a=b,c!=d")
+                )
+            return
+        self.filters[self.kind.name] = text
+        self.table.set_filter(predicate)
+        self.update_chrome()
+
+    def run_command(self, line: str) -> None:
+        word, _, arg = line.partition(" ")
+        arg = arg.strip()
+        kind = kind_for(word)
+        if kind is not None:
+            self.action_show(kind.name)
+        elif word in ("ns", "namespace"):
+            if arg:
+                self.switch_namespace(arg)
+            else:
+                self.pick_namespace()
+        elif word in ("ctx", "context"):
+            if arg:
+                self.switch_context(arg)
+            else:
+                self.pick_context()
+        elif word == "settings":
+            self.action_settings()
+        elif word == "help":
+            self.action_help()
+        elif word == "cleanup":
+            self.action_cleanup(arg == "failed")
+        elif word in ("q", "q!", "quit"):
+            self.app.exit()
+        else:
+            self.app.push_screen(
+                ErrorDialog(
+                    f"unknown command ':{line}'",
+                    "try :pods, :svc, :ing, :ns <name>, :ctx <name>, :settings, :cleanup, :q",
+                )
+            )
+
+    @work(thread=True, group="pick", exclusive=True, exit_on_error=False)
+    def pick_namespace(self) -> None:
+        names = list(self.wb.settings.namespace_allow_list)
+        if not names:
+            try:
+                import json
+
+                from kubernetes import client
+
+                core: Any = client.CoreV1Api(self.wb.api)
+                resp = core.list_namespace(_preload_content=False)
+                names = sorted(i["metadata"]["name"] for i in json.loads(resp.data)["items"])
+            except Exception:
+                names = [self.namespace]
+        self.app.call_from_thread(
+            self.app.push_screen,
+            Picker("Namespace", names, self.namespace),
+            lambda ns: self.switch_namespace(ns) if ns else None,
+        )
+
+    def pick_context(self) -> None:
+        from tui.core.connection import contexts
+
+        try:
+            names, current = contexts(self.wb.settings)
+        except PodbayError as exc:
+            self.app.push_screen(ErrorDialog(exc.what, exc.fix))
+            return
+        chosen = self.wb.settings.context or current
+        self.app.push_screen(
+            Picker("Context", names, chosen),
+            lambda ctx: self.switch_context(ctx) if ctx else None,
+        )
+
+    def action_back(self) -> None:
+        if self.prompt_mode:
+            self._close_prompt()
+        elif self.table.marks:
+            self.table.clear_marks()
+        elif self.filters.get(self.kind.name):
+            self._set_filter("", live=False)
+        self.update_chrome()
+
+    def action_sort(self, title: str) -> None:
+        if any(c.title == title for c in self.kind.columns):
+            self.table.sort_by(title)
+
+    # ---- actions on rows ---------------------------------------------------------------
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        needs = {
+            "delete": f"delete {self.kind.name}",
+            "cleanup": "delete pods",
+        }.get(action)
+        if needs and needs in self.denied:
+            return None  # shown disabled; pressing it explains why
+        if action == "cleanup" and self.kind.name != "pods":
+            return None
+        return True
+
+    def _denied(self, needs: str) -> bool:
+        if needs in self.denied:
+            self.app.push_screen(
+                ErrorDialog(f"this account cannot {needs}", self.denied[needs], title="Not allowed")
+            )
+            return True
+        return False
+
+    def action_help(self) -> None:
+        from tui.app.keys import help_sections
+
+        self.app.push_screen(HelpScreen(help_sections(self)))
+
+    def action_settings(self) -> None:
+        from tui.app.settings_screen import SettingsScreen
+
+        def done(changed: bool | None) -> None:
+            if changed:
+                self.stop_live()
+                self.namespace = self.wb.settings.namespace
+                self.connected = False
+                self.denied = {}
+                self.connect()
+
+        self.app.push_screen(SettingsScreen(self.wb), done)
+
+    def _row_object(self, row: Row) -> dict[str, Any] | None:
+        live = self.lives.get(self.kind.name)
+        if live is None:
+            return None
+        with live.cache._lock:
+            return live.cache._items.get(row.key)
+
+    def action_yaml(self) -> None:
+        row = self.table.current
+        obj = self._row_object(row) if row else None
+        if row is None or obj is None:
+            return
+        obj = {
+            **obj,
+            "metadata": {k: v for k, v in obj["metadata"].items() if k != "managedFields"},
+        }
+        text = yaml.safe_dump(obj, sort_keys=False, default_flow_style=False)
+        self.app.push_screen(
+            TextViewer(f"{self.kind.title[:-1]} {row.name} — YAML", text, syntax="yaml")
+        )
+
+    @work(thread=True, group="describe", exclusive=True, exit_on_error=False)
+    def action_describe(self) -> None:
+        row = self.table.current
+        if row is None:
+            return
+        from tui.core.describe import describe
+
+        singular = {"pods": "pod", "services": "service", "ingresses": "ingress"}[self.kind.name]
+        text = describe(self.wb.api, singular, row.name, self.namespace)
+        self.app.call_from_thread(
+            self.app.push_screen, TextViewer(f"Describe {singular} {row.name}", text)
+        )
+
+    def action_delete(self) -> None:
+        kind = self.kind
+        if self._denied(f"delete {kind.name}"):
+            return
+        rows = self.table.selected()
+        if not rows:
+            return
+        what = kind.name if len(rows) > 1 else kind.title[:-1].lower()
+        title = f"Delete {len(rows)} {what} in namespace {self.namespace}?"
+
+        def confirmed(yes: bool | None) -> None:
+            if yes:
+                self.delete_rows(kind, rows)
+
+        self.app.push_screen(ConfirmDialog(title, [r.name for r in rows]), confirmed)
+
+    @work(thread=True, group="delete", exit_on_error=False)
+    def delete_rows(self, kind: ListKind, rows: list[Row]) -> None:
+        collection = self.collection(kind)
+        failures: list[str] = []
+        fix = ""
+        for row in rows:
+            try:
+                collection.delete(row.name, self.namespace, uid=row.key)
+            except PodbayError as exc:
+                failures.append(f"{row.name}: {exc.what}")
+                fix = exc.fix
+        done = len(rows) - len(failures)
+
+        def report() -> None:
+            table = self.query_one(f"#table-{kind.name}", ResourceTable)
+            table.clear_marks()
+            self.notify(f"deleting {done} {kind.name}" if done else "nothing deleted")
+            if failures:
+                self.app.push_screen(ErrorDialog("\n".join(failures), fix, title="Delete failed"))
+
+        self.app.call_from_thread(report)
+
+    def action_cleanup(self, include_failed: bool = False) -> None:
+        if self.kind.name != "pods" or self._denied("delete pods"):
+            return
+        live = self.lives.get("pods")
+        if live is None:
+            return
+        phases = ("Succeeded", "Failed") if include_failed else ("Succeeded",)
+        chosen, spared = cleanup_mod.select(
+            live.cache.items(), phases=phases, protect_selector=self.wb.settings.protect_selector
+        )
+        from tui.core.timefmt import format_age
+
+        items = [
+            f"delete  {c.name}  ({c.phase}, finished {format_age(c.finished_seconds_ago)} ago)"
+            for c in chosen
+        ]
+        items += [f"keep    {s.name}  ({s.reason})" for s in spared]
+        which = " and ".join(phases)
+        title = f"Cleanup: delete {len(chosen)} {which} podbay pods in {self.namespace}?"
+        if not chosen:
+            title = f"Cleanup: no {which} podbay pods to delete in {self.namespace}"
+        ns = self.namespace
+
+        def confirmed(yes: bool | None) -> None:
+            if yes and chosen:
+                self.run_cleanup(ns, chosen)
+
+        self.app.push_screen(ConfirmDialog(title, items, action="Delete"), confirmed)
+
+    @work(thread=True, group="cleanup", exit_on_error=False)
+    def run_cleanup(self, namespace: str, chosen: list[cleanup_mod.Candidate]) -> None:
+        result = cleanup_mod.CleanupResult(namespace, dry_run=False)
+        cleanup_mod.delete_candidates(self.wb.pods, namespace, chosen, result)
+
+        def report() -> None:
+            self.notify(f"cleanup: deleted {len(result.deleted)}, kept {len(result.skipped)}")
+            if result.errors:
+                errs = "\n".join(f"{e.name}: {e.reason}" for e in result.errors)
+                self.app.push_screen(ErrorDialog(errs, title="Cleanup errors"))
+
+        self.app.call_from_thread(report)
+
+    # ---- errors from workers become dialogs ----------------------------------------------
+    def on_worker_state_changed(self, event: Worker.StateChanged) -> None:
+        if event.state != WorkerState.ERROR:
+            return
+        error = event.worker.error
+        if isinstance(error, PodbayError):
+            self.app.push_screen(ErrorDialog(error.what, error.fix))
+        else:
+            self.app.push_screen(
+                ErrorDialog(
+                    f"unexpected error: {type(error).__name__}: {error}",
+                    "this is a podbay bug; the log at ~/.local/state/podbay/tui.log has details",
+                )
+            )

@@ -1,0 +1,86 @@
+"""One live list: a watch cache (its own thread) feeding one table (the UI thread).
+
+Changes arrive in batches from the watch thread; they queue here and at most one message is
+in flight, so an event storm becomes a few table updates a second rather than one per event.
+"""
+
+from __future__ import annotations
+
+import threading
+import time
+
+from textual.message import Message
+from textual.widget import Widget
+
+from tui.app.resource_table import ResourceTable
+from tui.app.rows import ListKind, Row
+from tui.core.resources import Collection
+from tui.core.watchcache import Change, WatchCache
+
+MIN_INTERVAL = 0.1  # seconds between two table rebuilds during a storm
+
+
+class LiveList:
+    class Changed(Message):
+        """Posted (from the watch thread) when changes wait to be applied."""
+
+        def __init__(self, live: LiveList) -> None:
+            super().__init__()
+            self.live = live
+
+    def __init__(
+        self, kind: ListKind, collection: Collection, namespace: str, target: Widget
+    ) -> None:
+        self.kind = kind
+        self.target = target
+        self.cache = WatchCache(collection, namespace, on_change=self._on_change)
+        self.namespace = self.cache.namespace
+        self._lock = threading.Lock()
+        self._pending: list[Change] = []
+        self._posted = False
+        self.last_apply = 0.0
+        self.stopped = False
+
+    def start(self) -> LiveList:
+        self.cache.start()
+        return self
+
+    def stop(self) -> None:
+        self.stopped = True
+        self.cache.stop()
+
+    def _on_change(self, changes: list[Change]) -> None:
+        with self._lock:
+            self._pending.extend(changes)
+            if self._posted:
+                return
+            self._posted = True
+        self.target.post_message(self.Changed(self))
+
+    def apply_to(self, table: ResourceTable) -> bool:
+        """Apply every queued change to ``table``; False when nothing was waiting."""
+        with self._lock:
+            changes, self._pending = self._pending, []
+            self._posted = False
+        if not changes or self.stopped:
+            return False
+        self.last_apply = time.monotonic()
+        if any(c.kind == "RESYNC" for c in changes):
+            to_row = self.kind.to_row
+            table.replace(to_row(o) for o in self.cache.items())
+            return True
+        final: dict[str, Row | None] = {}  # the last word on each object in this batch
+        for change in changes:
+            if change.obj is None:
+                continue
+            row = self.kind.to_row(change.obj)
+            final[row.key] = None if change.kind == "DELETED" else row
+        upserts = [r for r in final.values() if r is not None]
+        removals = [k for k, r in final.items() if r is None]
+        table.apply(upserts, removals)
+        return True
+
+    @property
+    def state(self) -> str:
+        """starting | watching | polling | reconnecting: <why>"""
+        return self.cache.state
