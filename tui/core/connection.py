@@ -205,7 +205,8 @@ def connect(settings: Settings) -> Connection:
         raise ConnectionError_(f"{source.describe()}: {msg}", fix) from exc
     except (OSError, ValueError) as exc:
         raise ConnectionError_(f"{source.describe()} could not be loaded: {exc}") from exc
-    conn = Connection(cfg, source, settings.context, settings.namespace, verify=cfg.verify_ssl)
+    context = None if source.in_cluster else settings.context or contexts(settings)[1]
+    conn = Connection(cfg, source, context, settings.namespace, verify=cfg.verify_ssl)
     _install_trust(conn, settings)
     return conn
 
