@@ -16,7 +16,8 @@ from kubernetes import client
 from kubernetes.client.exceptions import ApiException
 from urllib3.exceptions import HTTPError
 
-from tui.core.access import ACCESS, Access, review
+from tui.core.access import ACCESS, Access
+from tui.core.access import review as review_access
 from tui.core.connection import Connection, connect, ssl_context
 from tui.core.errors import PodbayError
 from tui.core.settings import Settings
@@ -280,7 +281,7 @@ def _version(conn: Connection, diag: Diagnosis, timeout: float) -> bool:
 
 def _access(conn: Connection, diag: Diagnosis, timeout: float) -> bool:
     with conn.api_client() as api:
-        result = review(api, diag.namespace, timeout=timeout, user=diag.user)
+        result = review_access(api, diag.namespace, timeout=timeout, user=diag.user)
     for v in result.verdicts:
         diag.add(f"can {v.access.label}", v.status, v.reason, v.fix)
     return True

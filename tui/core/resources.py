@@ -22,6 +22,19 @@ class PolicyError(PodbayError):
     status = 403
 
 
+def allowed_namespace(settings: Settings, namespace: str | None) -> str:
+    """``namespace`` (or the configured one), or PolicyError when the allow-list refuses it.
+    Needs no connection, so a caller can check before any blocking work."""
+    ns = namespace or settings.namespace
+    if not settings.namespace_allowed(ns):
+        allowed = ", ".join(settings.namespace_allow_list)
+        raise PolicyError(
+            f"namespace {ns!r} is not in podbay's allow-list ({allowed})",
+            "use an allowed namespace or extend the allow-list in Settings",
+        )
+    return ns
+
+
 @dataclass(frozen=True)
 class Kind:
     singular: str
@@ -49,14 +62,7 @@ class Collection:
         self.settings = settings
 
     def namespace(self, namespace: str | None) -> str:
-        ns = namespace or self.settings.namespace
-        if not self.settings.namespace_allowed(ns):
-            allowed = ", ".join(self.settings.namespace_allow_list)
-            raise PolicyError(
-                f"namespace {ns!r} is not in podbay's allow-list ({allowed})",
-                "use an allowed namespace or extend the allow-list in Settings",
-            )
-        return ns
+        return allowed_namespace(self.settings, namespace)
 
     def _call(self, verb: str, action: str, *args: Any, **kwargs: Any) -> dict[str, Any]:
         try:

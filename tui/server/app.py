@@ -1,7 +1,8 @@
 """The spec's 18 endpoints over the engine (``make_app`` is used by the CLI and the tests).
 
 Handlers are plain functions: FastAPI runs them in a thread pool, so the engine's blocking
-Kubernetes calls never stall the event loop.
+Kubernetes calls never stall the event loop. The one exception is the pod list, which a warm
+watch cache answers from pre-serialised rows without blocking (see podlist.py).
 """
 
 from __future__ import annotations
@@ -11,6 +12,7 @@ from collections.abc import Awaitable, Callable, Iterator
 from typing import Annotated, Any, Literal
 
 from fastapi import Body, FastAPI, Query, Request, Response
+from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import JSONResponse, StreamingResponse
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 from pydantic.alias_generators import to_camel
@@ -23,11 +25,12 @@ from tui.core.errors import PodbayError
 from tui.core.ingresses import summarize as summarize_ingress
 from tui.core.models import IngressRequest, PodRequest, ServiceRequest
 from tui.core.pods import summarize as summarize_pod
+from tui.core.resources import allowed_namespace
 from tui.core.selectors import compile_selector
 from tui.core.services import summarize as summarize_service
 from tui.core.settings import Settings
 from tui.core.workbench import Workbench
-from tui.server import errors
+from tui.server import errors, podlist
 
 MAX_BODY = 1024 * 1024
 API = "/api/kubernetes"
@@ -146,26 +149,34 @@ def make_app(workbench: Workbench, *, token: str | None = None) -> FastAPI:
         return {"success": diag.ok, **diag.to_json()}
 
     # ---- pods ------------------------------------------------------------------------
-    @app.get(f"{API}/pods")
-    def list_pods(namespace: Namespace = None, labelSelector: str = "") -> dict[str, Any]:
-        ns = wb.pods.namespace(namespace)
-        cache = wb.pod_cache(ns)
-        if cache is None:  # not synced (yet): ask the apiserver
-            rows = wb.pods.list(ns, labelSelector)
-        else:
-            items = cache.items()
-            if labelSelector:
-                try:
-                    match = compile_selector(labelSelector)
-                except ValueError as exc:
-                    raise InvalidInput(f"labelSelector: {exc}", "fix the selector") from exc
-                items = [p for p in items if match(p["metadata"].get("labels") or {})]
-            rows = sorted((summarize_pod(p) for p in items), key=lambda r: r.name)
-        return {
-            "namespace": ns,
-            "pods": [r.to_json() for r in rows],
-            "source": "cache" if cache is not None else "apiserver",
-        }
+    lists = podlist.CachedLists()
+
+    def list_pods_cold(
+        ns: str, selector: str, match: Callable[[dict[str, str]], bool] | None
+    ) -> Response:
+        cache = wb.pod_cache(ns)  # starts the cache; waits for its first sync
+        if cache is not None:
+            content = lists.render(cache, match)
+        else:  # cannot sync (yet): ask the apiserver
+            rows = podlist.by_name(wb.pods.rows(ns, selector))
+            content = podlist.body(ns, rows, "apiserver")
+        return Response(content, media_type="application/json")
+
+    @app.get(f"{API}/pods", response_model=podlist.PodList)
+    async def list_pods(namespace: Namespace = None, labelSelector: str = "") -> Response:
+        """From the namespace's watch cache, whose rows are kept serialised: a warm request
+        joins bytes on the event loop (no thread hop); only a cold cache takes a thread."""
+        ns = allowed_namespace(wb.settings, namespace)
+        match = None
+        if labelSelector:
+            try:
+                match = compile_selector(labelSelector)
+            except ValueError as exc:
+                raise InvalidInput(f"labelSelector: {exc}", "fix the selector") from exc
+        cache = wb.ready_pod_cache(ns)
+        if cache is None:
+            return await run_in_threadpool(list_pods_cold, ns, labelSelector, match)
+        return Response(lists.render(cache, match), media_type="application/json")
 
     @app.post(f"{API}/pods", status_code=201)
     def create_pod(request: Annotated[PodRequest, Body()]) -> dict[str, Any]:
