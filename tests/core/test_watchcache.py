@@ -2,14 +2,16 @@
 
 from __future__ import annotations
 
+import json
 import time
 from collections.abc import Callable
+from typing import Any
 
 import pytest
 
 from tests.conftest import Namespace
 from tests.kube_helpers import KWOK_PLACEMENT
-from tui.core.pods import Pods
+from tui.core.pods import PodRow, Pods, pod_row
 from tui.core.settings import Settings
 from tui.core.watchcache import Change, WatchCache
 
@@ -35,7 +37,7 @@ def _kwok_pod(ns: Namespace, name: str) -> None:
     )
 
 
-def _names(cache: WatchCache) -> set[str]:
+def _names(cache: WatchCache[Any]) -> set[str]:
     return {o["metadata"]["name"] for o in cache.items()}
 
 
@@ -85,3 +87,41 @@ def test_cache_reconnects_after_an_apiserver_restart(namespace: Namespace) -> No
         assert _eventually(lambda: cache.state == "watching", timeout=30)
     finally:
         cache.stop()
+
+
+def test_derived_rows_follow_changes_and_polling_rederives_only_what_changed(
+    namespace: Namespace,
+) -> None:
+    derived_for: list[str] = []
+
+    def row(pod: dict[str, Any]) -> PodRow:
+        derived_for.append(pod["metadata"]["name"])
+        return pod_row(pod)
+
+    _kwok_pod(namespace, "steady")
+    pods = Pods(namespace.restricted(), Settings(namespace=namespace.name))
+    cache = WatchCache(pods, derive=row, poll_seconds=0.3).start()
+    try:
+        assert cache.wait_synced(10)
+        assert _eventually(lambda: cache.state == "polling")
+        assert _eventually(lambda: _rows(cache).get("steady") == "Running")
+        relists = cache.relists
+        assert _eventually(lambda: cache.relists >= relists + 3)
+        steady_rows = derived_for.count("steady")
+        assert _eventually(lambda: cache.relists >= relists + 6)
+        assert derived_for.count("steady") == steady_rows  # unchanged pod: row reused
+
+        _kwok_pod(namespace, "newcomer")
+        assert _eventually(lambda: _rows(cache).get("newcomer") == "Running")
+        version = cache.version
+        namespace.core.delete_namespaced_pod("newcomer", namespace.name, grace_period_seconds=0)
+        assert _eventually(lambda: "newcomer" not in _rows(cache))
+        assert cache.version > version
+        [only] = cache.derived()[1]
+        assert json.loads(only.json) == only.summary.to_json()
+    finally:
+        cache.stop()
+
+
+def _rows(cache: WatchCache[PodRow]) -> dict[str, str]:
+    return {r.summary.name: r.summary.status for r in cache.derived()[1]}

@@ -249,5 +249,19 @@ def test_pod_list_is_served_from_the_watch_cache(rest: TestClient, real_node: Na
         assert name in [p["name"] for p in listed["pods"]]  # visible right after the create
     only_a = rest.get(f"{API}/pods", params={"labelSelector": "app in (a)"}).json()
     assert [p["name"] for p in only_a["pods"]] == ["a-one"]
+    listed = rest.get(f"{API}/pods").json()
+    assert list(listed) == ["namespace", "pods", "source"]
+    assert [p["name"] for p in listed["pods"]] == ["a-one", "b-one"]  # sorted by name
+    assert set(listed["pods"][0]) == {
+        "name", "namespace", "uid", "phase", "status", "ready", "restarts", "created", "node",
+        "ip", "images", "labels",
+    }  # fmt: skip
+    assert rest.delete(f"{API}/pods/a-one").status_code == 200
+    deadline = time.monotonic() + 30  # the watch, not the request, updates the cached rows
+    while {p["name"]: p["status"] for p in rest.get(f"{API}/pods").json()["pods"]}.get(
+        "a-one", "Terminating"
+    ) != "Terminating":
+        assert time.monotonic() < deadline, "the cached list never showed the deletion"
+        time.sleep(0.1)
     bad = rest.get(f"{API}/pods", params={"labelSelector": "app in (a"})
     assert bad.status_code == 422 and "labelSelector" in bad.json()["error"]

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import builtins
 import datetime as dt
+import json
 from dataclasses import asdict, dataclass
 from typing import Any
 
@@ -10,7 +12,7 @@ from tui.core.models import PodRequest
 from tui.core.podstatus import pod_status
 from tui.core.resources import POD, Collection, PolicyError
 
-__all__ = ["PodSummary", "Pods", "PolicyError", "age_seconds", "summarize"]
+__all__ = ["PodRow", "PodSummary", "Pods", "PolicyError", "age_seconds", "pod_row", "summarize"]
 
 
 @dataclass(frozen=True)
@@ -56,6 +58,20 @@ def summarize(pod: dict[str, Any]) -> PodSummary:
     )
 
 
+@dataclass(frozen=True, slots=True)
+class PodRow:
+    """A pod's list row, summarised and serialised once per change of the pod (the watch
+    cache keeps one per pod), so serving a list is a join of ready-made JSON."""
+
+    summary: PodSummary
+    json: bytes
+
+
+def pod_row(pod: dict[str, Any]) -> PodRow:
+    summary = summarize(pod)
+    return PodRow(summary, json.dumps(summary.to_json(), separators=(",", ":")).encode())
+
+
 def age_seconds(created: str, now: dt.datetime | None = None) -> float:
     if not created:
         return 0.0
@@ -70,6 +86,10 @@ class Pods(Collection):
 
     def list(self, namespace: str | None = None, label_selector: str = "") -> list[PodSummary]:
         return [summarize(p) for p in self.list_raw(namespace, label_selector).get("items", [])]
+
+    def rows(self, namespace: str | None = None, label_selector: str = "") -> builtins.list[PodRow]:
+        """The list straight from the apiserver, as rows (when no cache can serve it)."""
+        return [pod_row(p) for p in self.list_raw(namespace, label_selector).get("items", [])]
 
     def create(self, request: PodRequest) -> dict[str, Any]:
         if request.host_path and not self.settings.allow_host_path:

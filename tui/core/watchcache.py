@@ -3,6 +3,10 @@
 Raw JSON end to end (no model objects), keyed by UID. Bookmarks keep the resourceVersion
 fresh, a 410 Gone re-lists, errors reconnect with capped exponential backoff, and an
 account without ``watch`` (the spec's Role has none) falls back to periodic listing.
+
+An optional ``derive`` callable keeps one derived value per object (a list row, even its
+serialised JSON), recomputed only when that object changes: readers that serve the same
+list many times pay for summarising once per change instead of once per read.
 """
 
 from __future__ import annotations
@@ -11,7 +15,7 @@ import json
 import threading
 from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, Generic, TypeVar, overload
 
 from kubernetes.client.exceptions import ApiException
 from urllib3.exceptions import HTTPError, ProtocolError, ReadTimeoutError
@@ -23,6 +27,9 @@ WATCH_SECONDS = 30  # server-side timeout of one watch request; bounds stop() la
 POLL_SECONDS = 2.0
 MAX_BACKOFF = 30.0
 
+D = TypeVar("D")
+Obj = dict[str, Any]
+
 
 @dataclass(frozen=True)
 class Change:
@@ -32,12 +39,38 @@ class Change:
     obj: dict[str, Any] | None
 
 
-class WatchCache:
+def _resource_version(obj: Obj) -> int:
+    return int((obj.get("metadata") or {}).get("resourceVersion") or 0)
+
+
+class WatchCache(Generic[D]):
+    @overload
+    def __init__(
+        self: WatchCache[None],
+        collection: Collection,
+        namespace: str | None = None,
+        *,
+        on_change: Callable[[list[Change]], None] | None = None,
+        poll_seconds: float = POLL_SECONDS,
+    ) -> None: ...
+
+    @overload
+    def __init__(
+        self: WatchCache[D],
+        collection: Collection,
+        namespace: str | None = None,
+        *,
+        derive: Callable[[Obj], D],
+        on_change: Callable[[list[Change]], None] | None = None,
+        poll_seconds: float = POLL_SECONDS,
+    ) -> None: ...
+
     def __init__(
         self,
         collection: Collection,
         namespace: str | None = None,
         *,
+        derive: Callable[[Obj], D] | None = None,
         on_change: Callable[[list[Change]], None] | None = None,
         poll_seconds: float = POLL_SECONDS,
     ) -> None:
@@ -45,7 +78,10 @@ class WatchCache:
         self.namespace = collection.namespace(namespace)
         self.on_change = on_change
         self.poll_seconds = poll_seconds
-        self._items: dict[str, dict[str, Any]] = {}
+        self._derive = derive
+        self._items: dict[str, Obj] = {}
+        self._derived: dict[str, D] = {}
+        self.version = 0  # bumped on every change; readers may memoise on it
         self._lock = threading.Lock()
         self._stop = threading.Event()
         self.synced = threading.Event()
@@ -55,34 +91,44 @@ class WatchCache:
         self._thread: threading.Thread | None = None
 
     # ---- reading ---------------------------------------------------------------------
-    def items(self) -> list[dict[str, Any]]:
+    def items(self) -> list[Obj]:
         with self._lock:
             return list(self._items.values())
+
+    def derived(self) -> tuple[int, list[D]]:
+        """The version and the derived values of every object (empty without ``derive``)."""
+        with self._lock:
+            return self.version, list(self._derived.values())
 
     def __len__(self) -> int:
         return len(self._items)
 
-    def get(self, name: str) -> dict[str, Any] | None:
+    def get(self, name: str) -> Obj | None:
         with self._lock:
             for obj in self._items.values():
                 if obj["metadata"]["name"] == name:
                     return obj
         return None
 
-    def upsert(self, obj: dict[str, Any]) -> None:
+    def upsert(self, obj: Obj) -> None:
         """Write-through for our own creates, so a list right after a create shows it."""
         uid = obj.get("metadata", {}).get("uid")
         if uid:
+            derived = self._derive(obj) if self._derive is not None else None
             with self._lock:
                 current = self._items.get(uid)
-                newer = current is None or int(obj["metadata"].get("resourceVersion") or 0) >= int(
-                    current["metadata"].get("resourceVersion") or 0
-                )
-                if newer:
-                    self._items[uid] = obj
+                if current is None or _resource_version(obj) >= _resource_version(current):
+                    self._put(uid, obj, derived)
+
+    def _put(self, uid: str, obj: Obj, derived: D | None) -> None:
+        """Store one object (and its derived value); the caller holds the lock."""
+        self._items[uid] = obj
+        if derived is not None:
+            self._derived[uid] = derived
+        self.version += 1
 
     # ---- lifecycle -------------------------------------------------------------------
-    def start(self) -> WatchCache:
+    def start(self) -> WatchCache[D]:
         self._thread = threading.Thread(
             target=self._run, name=f"watch-{self.collection.kind.plural}", daemon=True
         )
@@ -122,8 +168,24 @@ class WatchCache:
     def _relist(self) -> str:
         data = self.collection.list_raw(self.namespace)
         fresh = {o["metadata"]["uid"]: o for o in data.get("items", [])}
+        derived: dict[str, D] = {}
+        if self._derive is not None:
+            with self._lock:
+                old_items, old_derived = self._items, self._derived
+            for uid, obj in fresh.items():  # polling re-lists: only changed objects re-derive
+                old = old_items.get(uid)
+                if (
+                    old is not None
+                    and uid in old_derived
+                    and (_resource_version(old) == _resource_version(obj))
+                ):
+                    derived[uid] = old_derived[uid]
+                else:
+                    derived[uid] = self._derive(obj)
         with self._lock:
             self._items = fresh
+            self._derived = derived
+            self.version += 1
         self.relists += 1
         self.synced.set()
         self._emit([Change("RESYNC", None)])
@@ -175,11 +237,15 @@ class WatchCache:
         if etype == "BOOKMARK":
             return None
         uid = obj["metadata"]["uid"]
-        with self._lock:
-            if etype == "DELETED":
+        if etype == "DELETED":
+            with self._lock:
                 self._items.pop(uid, None)
-            else:
-                self._items[uid] = obj
+                self._derived.pop(uid, None)
+                self.version += 1
+        else:
+            derived = self._derive(obj) if self._derive is not None else None
+            with self._lock:
+                self._put(uid, obj, derived)
         return Change(str(etype), obj)
 
     def _emit(self, changes: list[Change]) -> None:

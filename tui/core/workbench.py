@@ -11,7 +11,7 @@ from kubernetes import client
 from tui.core import settings as settings_mod
 from tui.core.connection import Connection, connect
 from tui.core.ingresses import Ingresses
-from tui.core.pods import Pods
+from tui.core.pods import PodRow, Pods, pod_row
 from tui.core.services import Services
 from tui.core.settings import Settings
 from tui.core.watchcache import WatchCache
@@ -24,7 +24,7 @@ class Workbench:
         self._lock = threading.Lock()
         self._conn: Connection | None = None
         self._api: client.ApiClient | None = None
-        self._pod_caches: dict[str, WatchCache] = {}
+        self._pod_caches: dict[str, WatchCache[PodRow]] = {}
 
     @property
     def connection(self) -> Connection:
@@ -53,16 +53,26 @@ class Workbench:
     def ingresses(self) -> Ingresses:
         return Ingresses(self.api, self.settings)
 
-    def pod_cache(self, namespace: str, *, sync_timeout: float = 10.0) -> WatchCache | None:
-        """A live pod cache for ``namespace`` (started on first use); None if it cannot sync
-        in time, so the caller lists directly instead of serving nothing."""
+    def pod_cache(self, namespace: str, *, sync_timeout: float = 10.0) -> WatchCache[PodRow] | None:
+        """A live pod cache for ``namespace`` (started on first use; it keeps each pod's list
+        row too); None if it cannot sync in time, so the caller lists directly instead of
+        serving nothing."""
         pods = self.pods
         ns = pods.namespace(namespace)
         with self._lock:
             cache = self._pod_caches.get(ns)
             if cache is None:
-                cache = self._pod_caches[ns] = WatchCache(pods, ns).start()
+                cache = self._pod_caches[ns] = WatchCache(pods, ns, derive=pod_row).start()
         return cache if cache.wait_synced(sync_timeout) and cache.error is None else None
+
+    def ready_pod_cache(self, namespace: str) -> WatchCache[PodRow] | None:
+        """The pod cache of ``namespace`` if it is already synced and healthy; never blocks
+        (no connecting, no waiting), so an event loop may call it."""
+        with self._lock:
+            cache = self._pod_caches.get(namespace)
+        if cache is None or not cache.synced.is_set() or cache.error is not None:
+            return None
+        return cache
 
     def _stop_caches(self) -> None:
         for cache in self._pod_caches.values():
