@@ -66,6 +66,8 @@ class Browser(Screen[None]):
     DEFAULT_CSS = """
     Browser { layout: vertical; }
     #crumbs { height: 1; background: $panel; }
+    #lists { height: 1fr; }
+    #bottom { height: auto; }
     #banner { height: auto; background: $error; color: $text; display: none; padding: 0 1; }
     #banner.shown { display: block; }
     #prompt { dock: bottom; height: 1; border: none; padding: 0 1; display: none; }
@@ -465,22 +467,18 @@ class Browser(Screen[None]):
         live = self.lives.get(self.kind.name)
         if live is None:
             return None
-        with live.cache._lock:
-            return live.cache._items.get(row.key)
+        return next((o for o in live.cache.items() if o["metadata"]["uid"] == row.key), None)
 
     def action_yaml(self) -> None:
         row = self.table.current
         obj = self._row_object(row) if row else None
         if row is None or obj is None:
             return
-        obj = {
-            **obj,
-            "metadata": {k: v for k, v in obj["metadata"].items() if k != "managedFields"},
-        }
-        text = yaml.safe_dump(obj, sort_keys=False, default_flow_style=False)
-        self.app.push_screen(
-            TextViewer(f"{self.kind.title[:-1]} {row.name} — YAML", text, syntax="yaml")
-        )
+        meta = {k: v for k, v in obj["metadata"].items() if k != "managedFields"}
+        kind = {"apiVersion": self.kind.api_version, "kind": self.kind.kind}
+        text = yaml.safe_dump({**kind, **obj, "metadata": meta}, sort_keys=False)
+        title = f"{self.kind.kind} {row.name} — YAML"
+        self.app.push_screen(TextViewer(title, text, syntax="yaml"))
 
     @work(thread=True, group="describe", exclusive=True, exit_on_error=False)
     def action_describe(self) -> None:
@@ -543,7 +541,7 @@ class Browser(Screen[None]):
         chosen, spared = cleanup_mod.select(
             live.cache.items(), phases=phases, protect_selector=self.wb.settings.protect_selector
         )
-        from tui.core.timefmt import format_age
+        from tui.core.age import format_age
 
         items = [
             f"delete  {c.name}  ({c.phase}, finished {format_age(c.finished_seconds_ago)} ago)"

@@ -168,7 +168,7 @@ class HelpScreen(ModalScreen[None]):
                 lines.append(f"  [b cyan]{escape(key):<14}[/] {escape(what)}")
             lines.append("")
         with Vertical(classes="viewer"):
-            yield Static(Text("Keys", style="bold"), classes="viewer-title")
+            yield Static(Text("Help — esc closes", style="bold"), classes="viewer-title")
             with VerticalScroll(id="viewer-body"):
                 yield Static("\n".join(lines))
 

@@ -109,7 +109,7 @@ class ResourceTable(ScrollView, can_focus=True):
         if index == self.sort_column:
             self.sort_reverse = not self.sort_reverse
         else:
-            self.sort_column, self.sort_reverse = index, index == self._age_index
+            self.sort_column, self.sort_reverse = index, False
         self.rebuild()
 
     def _sort_key(self) -> Callable[[Row], Any]:

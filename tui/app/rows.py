@@ -11,10 +11,10 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
+from tui.core.age import format_age
 from tui.core.ingresses import summarize as summarize_ingress
 from tui.core.pods import summarize as summarize_pod
 from tui.core.services import summarize as summarize_service
-from tui.core.timefmt import format_age
 
 AGE = "AGE"
 
@@ -168,18 +168,32 @@ class ListKind:
 
     name: str  # pods | services | ingresses
     title: str
+    api_version: str
+    kind: str
     aliases: tuple[str, ...]
     columns: tuple[Column, ...]
     to_row: Callable[[dict[str, Any]], Row]
 
 
 KINDS: dict[str, ListKind] = {
-    "pods": ListKind("pods", "Pods", ("po", "pod", "pods"), POD_COLUMNS, pod_row),
+    "pods": ListKind("pods", "Pods", "v1", "Pod", ("po", "pod", "pods"), POD_COLUMNS, pod_row),
     "services": ListKind(
-        "services", "Services", ("svc", "service", "services"), SERVICE_COLUMNS, service_row
+        "services",
+        "Services",
+        "v1",
+        "Service",
+        ("svc", "service", "services"),
+        SERVICE_COLUMNS,
+        service_row,
     ),
     "ingresses": ListKind(
-        "ingresses", "Ingresses", ("ing", "ingress", "ingresses"), INGRESS_COLUMNS, ingress_row
+        "ingresses",
+        "Ingresses",
+        "networking.k8s.io/v1",
+        "Ingress",
+        ("ing", "ingress", "ingresses"),
+        INGRESS_COLUMNS,
+        ingress_row,
     ),
 }
 

@@ -96,13 +96,21 @@ class Collection:
         )
 
     def delete(
-        self, name: str, namespace: str | None = None, grace_seconds: int | None = None
+        self,
+        name: str,
+        namespace: str | None = None,
+        grace_seconds: int | None = None,
+        *,
+        uid: str | None = None,
     ) -> None:
+        """Delete ``name``; with ``uid`` only that very object (409 if it was replaced)."""
         ns = self.namespace(namespace)
+        body = {"preconditions": {"uid": uid}} if uid else None
         self._call(
             "delete",
             f"delete {self.kind.singular} {name} in namespace {ns}",
             name,
             ns,
             grace_period_seconds=grace_seconds,
+            body=body,
         )
