@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import time
 from pathlib import Path
 
@@ -255,3 +256,24 @@ def test_delete_options_carry_the_uid_precondition(namespace: Namespace) -> None
     assert exc.value.status == 409
     assert core.read_namespaced_pod("same", namespace.name).metadata.uid != old_uid
     wb.close()
+
+
+async def test_apiserver_restart_shows_a_banner_and_reconnects(namespace: Namespace) -> None:
+    """The list survives an apiserver restart: a banner while away, then rows re-listed."""
+    _kwok_pods(namespace, "before")
+    app = browser_app(namespace.sandbox.kubeconfig("admin"), namespace.name)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await until(pilot, lambda: names(app) == ["before"], "the pod")
+        live = browser(app).lives["pods"]
+        relists = live.cache.relists
+        banner = browser(app).query_one("#banner")
+        restart = asyncio.create_task(
+            asyncio.to_thread(namespace.sandbox.restart, "kube-apiserver")
+        )
+        await until(pilot, lambda: banner.has_class("shown"), "the reconnecting banner", 60)
+        await restart
+        _kwok_pods(namespace, "during")  # the sandbox's restart waits until it serves again
+        await until(pilot, lambda: live.cache.relists > relists, "a re-list", 90)
+        await until(pilot, lambda: names(app) == ["before", "during"], "rows re-listed", 60)
+        await until(pilot, lambda: not banner.has_class("shown"), "the banner goes away", 30)
+        assert live.state == "watching"

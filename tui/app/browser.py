@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import datetime as dt
+import time
 from typing import Any
 
 import yaml
@@ -48,10 +50,10 @@ class Browser(Screen[None]):
         Binding("d", "describe", "Describe"),
         Binding("y", "yaml", "YAML"),
         Binding("ctrl+d", "delete", "Delete"),
-        Binding("x", "cleanup(False)", "Cleanup"),
+        Binding("x", "cleanup(False)", "Cleanup", show=False),
         Binding("X", "cleanup(True)", "Cleanup incl. Failed", show=False),
         Binding("question_mark", "help", "Help", key_display="?"),
-        Binding("comma", "settings", "Settings", key_display=","),
+        Binding("comma", "settings", "Settings", key_display=",", show=False),
         Binding("escape", "back", "Clear filter/marks", show=False),
         Binding("ctrl+r", "reload", "Re-list", show=False),
         Binding("1", "show('pods')", "Pods", show=False),
@@ -101,8 +103,6 @@ class Browser(Screen[None]):
 
     def app_clock(self) -> float:
         clock: Any = getattr(self.app, "clock", None)
-        import time
-
         return float(clock()) if callable(clock) else time.time()
 
     @property
@@ -163,8 +163,6 @@ class Browser(Screen[None]):
         live = message.live
         if self.lives.get(live.kind.name) is not live:
             return  # a list we already left (namespace or context switched)
-        import time
-
         wait = MIN_INTERVAL - (time.monotonic() - live.last_apply)
         if wait > 0:
             self.set_timer(wait, lambda: self._apply(live))
@@ -175,6 +173,9 @@ class Browser(Screen[None]):
         if self.lives.get(live.kind.name) is live:
             live.apply_to(self.query_one(f"#table-{live.kind.name}", ResourceTable))
             self.update_chrome()
+
+    def on_resource_table_cursor_moved(self) -> None:
+        self.update_chrome()  # marks and the row count live in the status bar
 
     @work(thread=True, group="access", exclusive=True, exit_on_error=False)
     def review_access(self) -> None:
@@ -539,7 +540,10 @@ class Browser(Screen[None]):
             return
         phases = ("Succeeded", "Failed") if include_failed else ("Succeeded",)
         chosen, spared = cleanup_mod.select(
-            live.cache.items(), phases=phases, protect_selector=self.wb.settings.protect_selector
+            live.cache.items(),
+            phases=phases,
+            protect_selector=self.wb.settings.protect_selector,
+            now=dt.datetime.fromtimestamp(self.app_clock(), dt.UTC),
         )
         from tui.core.age import format_age
 

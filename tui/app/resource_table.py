@@ -37,6 +37,7 @@ TONES = {
 HEADER = Style(bold=True)
 CURSOR = Style(reverse=True)
 MARKED = Style(color="magenta", bold=True)
+UNMERGED = Style(italic=False)  # looks the same, but keeps the gutter a segment of its own
 
 
 class ResourceTable(ScrollView, can_focus=True):
@@ -54,7 +55,7 @@ class ResourceTable(ScrollView, can_focus=True):
         Binding("pagedown,ctrl+f", "page(1)", "Page down", show=False),
         Binding("home,g", "edge(0)", "Top", show=False),
         Binding("end,G", "edge(1)", "Bottom", show=False),
-        Binding("space", "mark", "Mark", show=True),
+        Binding("space", "mark", "Mark", show=False),
     ]
 
     cursor: reactive[int] = reactive(0, always_update=True, repaint=False)
@@ -235,10 +236,10 @@ class ResourceTable(ScrollView, can_focus=True):
         width = self.size.width
         layout = self._layout(width)
         if y == 0:
-            text = " " * GUTTER + " ".join(
-                set_cell_size(self.columns[i].title, w) for i, w in layout
+            text = " ".join(set_cell_size(self.columns[i].title, w) for i, w in layout)
+            return Strip(
+                [Segment(" " * GUTTER), Segment(set_cell_size(text, width - GUTTER), HEADER)], width
             )
-            return Strip([Segment(set_cell_size(text, width), HEADER)], width)
         index = y - 1 + int(self.scroll_y)
         if index >= len(self.view):
             return Strip.blank(width)
@@ -252,7 +253,7 @@ class ResourceTable(ScrollView, can_focus=True):
             else:
                 cells.append(set_cell_size(cell, w))
         marked = row.key in self.marks
-        text = ("* " if marked else "  ") + " ".join(cells)
+        text = " ".join(cells)
         style = TONES.get(row.tone, Style())
         if marked:
             style += MARKED
@@ -260,7 +261,9 @@ class ResourceTable(ScrollView, can_focus=True):
             style += CURSOR
         elif index == self.cursor:
             style += Style(underline=True)
-        return Strip([Segment(set_cell_size(text, width), style)], width)
+        # the gutter is its own segment: exported SVGs place each segment by cell offset
+        gutter = Segment("* " if marked else " " * GUTTER, style + UNMERGED)
+        return Strip([gutter, Segment(set_cell_size(text, width - GUTTER), style)], width)
 
 
 def filter_predicate(text: str) -> Predicate | None:
