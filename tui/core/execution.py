@@ -1,6 +1,6 @@
 """One-shot exec in a pod: stdout and stderr apart, the real exit code, and a timeout.
 
-(Interactive sessions with a TTY, resize and close live in the terminal issue's module.)
+(Interactive sessions with a TTY, resize and close: :mod:`tui.core.terminal`.)
 """
 
 from __future__ import annotations
@@ -57,16 +57,64 @@ def exit_code_of(status: dict[str, Any]) -> tuple[int | None, str]:
 
 
 def _handshake_error(exc: ApiException, action: str) -> ApiError:
-    """websocket_call wraps a refused upgrade as status 0; recover the HTTP status and body."""
+    """websocket_call wraps a refused upgrade as status 0; recover the HTTP status and body.
+
+    websocket-client words it ``Handshake status 403 Forbidden -+-+- {headers} -+-+- body``
+    (older releases wrote the body as ``b'…'``).
+    """
     text = str(exc.reason or "")
     match = _HANDSHAKE.search(text)
     if not match:
         return from_api_exception(exc, action)
-    body_start = text.find("b'{")
-    body = text[body_start + 2 : text.rfind("}") + 1] if body_start >= 0 else ""
+    body = text.rsplit("-+-+-", 1)[-1].strip() if "-+-+-" in text else ""
+    if body.startswith("b'") and body.endswith("'"):
+        body = body[2:-1].replace("\\'", "'")
     wrapped = ApiException(status=int(match.group(1)), reason=text[:80])
-    wrapped.body = body.replace("\\'", "'")
+    wrapped.body = body
     return from_api_exception(wrapped, action)
+
+
+def open_websocket(
+    api: client.ApiClient,
+    namespace: str,
+    pod: str,
+    command: list[str],
+    *,
+    container: str | None = None,
+    stdin: bool = False,
+    tty: bool = False,
+    action: str | None = None,
+) -> Any:
+    """The exec WebSocket (a kubernetes-client ``WSClient`` in binary mode), or ApiError.
+
+    ``kubernetes.stream.stream`` swaps ``call_api`` on the ApiClient it is given for the
+    duration of the handshake: on a client other threads use (the REST server's thread pool,
+    watch caches) their requests would go down the WebSocket path, and two overlapping
+    handshakes can leave the swap in place for good. So the handshake runs on a private
+    ApiClient over the same Configuration (same trust bundle, same token/exec-plugin auth).
+    """
+    action = action or f"exec in pod {pod} in namespace {namespace}"
+    kwargs: dict[str, Any] = {"container": container} if container else {}
+    private = client.ApiClient(api.configuration)
+    try:
+        core: Any = client.CoreV1Api(private)
+        return stream(
+            core.connect_get_namespaced_pod_exec,
+            pod,
+            namespace,
+            command=command,
+            stderr=True,
+            stdin=stdin,
+            stdout=True,
+            tty=tty,
+            binary=True,
+            _preload_content=False,
+            **kwargs,
+        )
+    except ApiException as exc:
+        raise _handshake_error(exc, action) from exc
+    finally:
+        private.close()
 
 
 def run(
@@ -79,27 +127,8 @@ def run(
     timeout: float = 60.0,
 ) -> ExecResult:
     """Run ``command`` (an argument list, never a shell string) and wait up to ``timeout``."""
-    core: Any = client.CoreV1Api(api)
-    action = f"exec in pod {pod} in namespace {namespace}"
     started = time.monotonic()
-    kwargs: dict[str, Any] = {"container": container} if container else {}
-    try:
-        ws = stream(
-            core.connect_get_namespaced_pod_exec,
-            pod,
-            namespace,
-            command=command,
-            stderr=True,
-            stdin=False,
-            stdout=True,
-            tty=False,
-            binary=True,
-            _preload_content=False,
-            _request_timeout=timeout,
-            **kwargs,
-        )
-    except ApiException as exc:
-        raise _handshake_error(exc, action) from exc
+    ws = open_websocket(api, namespace, pod, command, container=container)
     out: dict[int, bytearray] = {STDOUT: bytearray(), STDERR: bytearray(), ERROR: bytearray()}
     deadline = started + timeout
     timed_out = False
