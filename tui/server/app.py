@@ -30,7 +30,7 @@ from tui.core.selectors import compile_selector
 from tui.core.services import summarize as summarize_service
 from tui.core.settings import Settings
 from tui.core.workbench import Workbench
-from tui.server import errors, podlist
+from tui.server import errors, podlist, terminal
 
 MAX_BODY = 1024 * 1024
 API = "/api/kubernetes"
@@ -107,6 +107,7 @@ def make_app(workbench: Workbench, *, token: str | None = None) -> FastAPI:
         "Kubernetes API.",
     )
     errors.install(app)
+    terminal.install(app, workbench, token)  # the pod terminal WebSocket (also on port+1)
     wb = workbench
 
     @app.middleware("http")
