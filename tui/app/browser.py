@@ -86,6 +86,7 @@ class Browser(Screen[None]):
         self.connected = False
         self.connect_error: PodbayError | None = None
         self.denied: dict[str, str] = {}  # "delete pods" -> why
+        self.access_asked = False
         self.filters: dict[str, str] = {}
         self.prompt_mode = ""  # "command" | "filter"
 
@@ -125,7 +126,6 @@ class Browser(Screen[None]):
             self.app.call_from_thread(self._connect_failed, exc)
             return
         self.app.call_from_thread(self._connected)
-        self.review_access()
 
     def _connect_failed(self, exc: PodbayError) -> None:
         self.connected = False
@@ -173,6 +173,9 @@ class Browser(Screen[None]):
         if self.lives.get(live.kind.name) is live:
             live.apply_to(self.query_one(f"#table-{live.kind.name}", ResourceTable))
             self.update_chrome()
+            if not self.access_asked:  # after the first rows: never delay the list itself
+                self.access_asked = True
+                self.review_access()
 
     def on_resource_table_cursor_moved(self) -> None:
         self.update_chrome()  # marks and the row count live in the status bar
@@ -277,8 +280,8 @@ class Browser(Screen[None]):
             return
         self.stop_live()
         self.namespace = namespace
+        self.access_asked = False
         self.go_live(self.kind)
-        self.review_access()
         self.update_chrome()
 
     def switch_context(self, context: str) -> None:
@@ -287,6 +290,7 @@ class Browser(Screen[None]):
         self.wb.update_settings(new, persist=False)
         self.connected = False
         self.denied = {}
+        self.access_asked = False
         self.update_chrome()
         self.connect()
 
@@ -460,6 +464,7 @@ class Browser(Screen[None]):
                 self.namespace = self.wb.settings.namespace
                 self.connected = False
                 self.denied = {}
+                self.access_asked = False
                 self.connect()
 
         self.app.push_screen(SettingsScreen(self.wb), done)

@@ -261,7 +261,7 @@ class ResourceTable(ScrollView, can_focus=True):
             style += CURSOR
         elif index == self.cursor:
             style += Style(underline=True)
-        # the gutter is its own segment: exported SVGs place each segment by cell offset
+        # the gutter is its own segment so SVG/PNG exports keep the columns aligned
         gutter = Segment("* " if marked else " " * GUTTER, style + UNMERGED)
         return Strip([gutter, Segment(set_cell_size(text, width - GUTTER), style)], width)
 

@@ -1,0 +1,151 @@
+"""The TUI's pod list against kubectl on the same namespace, in one run.
+
+    python -m bench.tui_list [--pods 1000 10000] [--storm-seconds 10] [--sandbox NAME]
+
+For each size: kwok pods are created in a fresh namespace, then
+  * ``kubectl get pods`` wall time (a process, like a user would run it),
+  * podbay (the real app, headless at 120x40): launch → connected → every pod in the list,
+  * an event storm: ~200 pod changes/s (label patches from 4 threads) while a key (``j``)
+    is pressed every 50 ms; prints the key latency (press → handled and the table updated)
+    and the time one table update takes (apply a batch + rebuild the view).
+Goals from the issue: 1,000 pods within 1 s of connect, 10,000 within 3 s, keys < 100 ms.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import subprocess
+import sys
+import time
+from typing import Any
+
+from bench.common import (
+    Stats,
+    add_sandbox_option,
+    bench_namespace,
+    bench_sandbox,
+    kubectl,
+    kwok_pods,
+)
+from tui.app.app import make_app
+from tui.app.browser import Browser
+from tui.app.live import LiveList
+from tui.core.settings import Settings
+from tui.core.workbench import Workbench
+from tui.sandbox.cluster import Sandbox
+
+
+def kubectl_get(sb: Sandbox, ns: str, rounds: int = 3) -> Stats:
+    samples = []
+    for _ in range(rounds):
+        t0 = time.perf_counter()
+        subprocess.run([*kubectl(sb), "-n", ns, "get", "pods"], check=True, capture_output=True)
+        samples.append(time.perf_counter() - t0)
+    return Stats.of(samples)
+
+
+async def measure_app(sb: Sandbox, ns: str, count: int, storm_seconds: float) -> dict[str, Any]:
+    settings = Settings(kubeconfig=str(sb.kubeconfig("admin")), namespace=ns)
+    wb = Workbench(settings)
+    app = make_app(wb)
+    apply_times: list[float] = []
+    original = LiveList.apply_to
+
+    def timed_apply(self: LiveList, table: Any) -> bool:
+        t0 = time.perf_counter()
+        try:
+            return original(self, table)
+        finally:
+            apply_times.append(time.perf_counter() - t0)
+
+    LiveList.apply_to = timed_apply  # type: ignore[method-assign]
+    out: dict[str, Any] = {}
+    t_launch = time.perf_counter()
+    try:
+        async with app.run_test(size=(120, 40)) as pilot:
+            browser: Browser | None = None
+            t_connected = None
+            while True:
+                screen = app.screen
+                if isinstance(screen, Browser):
+                    browser = screen
+                    if t_connected is None and browser.connected:
+                        t_connected = time.perf_counter()
+                    if len(browser.table.rows) >= count:
+                        break
+                await pilot.pause(0.005)
+            t_full = time.perf_counter()
+            assert browser is not None and t_connected is not None
+            out["launch_to_full"] = t_full - t_launch
+            out["connect_to_full"] = t_full - t_connected
+            await pilot.pause(1.0)
+            apply_times.clear()
+
+            names = sorted(r.name for r in browser.table.rows.values())
+            child = await asyncio.create_subprocess_exec(
+                sys.executable,
+                "-m",
+                "bench.storm",
+                str(sb.kubeconfig("admin")),
+                ns,
+                "200",
+                str(storm_seconds),
+                *names[:500],
+                stdout=asyncio.subprocess.PIPE,
+            )
+            await asyncio.sleep(1.0)  # let the storm reach its rate
+            latencies: list[float] = []
+            table = browser.table
+            t0 = time.perf_counter()
+            while time.perf_counter() - t0 < storm_seconds - 2:
+                target = table.cursor + 1 if table.cursor < count - 1 else 0
+                k0 = time.perf_counter()
+                app.simulate_key("j" if target else "g")
+                while table.cursor != target:
+                    await asyncio.sleep(0.001)
+                latencies.append(time.perf_counter() - k0)
+                await asyncio.sleep(0.05)
+            elapsed = storm_seconds
+            total = int((await child.communicate())[0])
+            out["storm_rate"] = total / elapsed
+            out["keys"] = Stats.of(latencies)
+            out["keys_max_ms"] = max(latencies) * 1000
+            out["applies"] = Stats.of(apply_times) if apply_times else None
+            out["applies_per_s"] = len(apply_times) / elapsed
+    finally:
+        LiveList.apply_to = original  # type: ignore[method-assign]
+    return out
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser(description=__doc__)
+    ap.add_argument("--pods", type=int, nargs="+", default=[1000, 10000])
+    ap.add_argument("--storm-seconds", type=float, default=10.0)
+    add_sandbox_option(ap, "bench-tui")
+    args = ap.parse_args()
+    with bench_sandbox(args.sandbox, "bench-tui") as sb:
+        for count in args.pods:
+            with bench_namespace(sb, "bench-tui") as ns:
+                t0 = time.perf_counter()
+                kwok_pods(sb, ns, [f"pod-{i:05d}" for i in range(count)], {"app": "bench"})
+                print(f"\n{count} kwok pods created in {time.perf_counter() - t0:.1f}s ({ns})")
+                k = kubectl_get(sb, ns)
+                r = asyncio.run(measure_app(sb, ns, count, args.storm_seconds))
+                print(f"  kubectl get pods (wall):            p50 {k.p50:8.0f} ms")
+                print(f"  podbay launch → full list:          {r['launch_to_full'] * 1000:8.0f} ms")
+                print(
+                    f"  podbay connect → full list:         {r['connect_to_full'] * 1000:8.0f} ms"
+                    f"   ({r['connect_to_full'] * 1000 / k.p50:.2f}x kubectl's wall time)"
+                )
+                print(f"  storm: {r['storm_rate']:.0f} pod events/s for {args.storm_seconds:g}s")
+                print(f"    key press → handled:  {r['keys']}, max {r['keys_max_ms']:.0f} ms")
+                if r["applies"] is not None:
+                    print(
+                        f"    table update (batch): {r['applies']}, "
+                        f"{r['applies_per_s']:.1f} updates/s"
+                    )
+
+
+if __name__ == "__main__":
+    main()
