@@ -137,7 +137,10 @@ def delete_candidates(
     def delete(c: Candidate) -> tuple[Candidate, Exception | None]:
         body = client.V1DeleteOptions(preconditions=client.V1Preconditions(uid=c.uid))
         try:
-            pods.client.delete_namespaced_pod(c.name, namespace, body=body, _preload_content=False)
+            resp = pods.client.delete_namespaced_pod(
+                c.name, namespace, body=body, _preload_content=False
+            )
+            resp.data  # noqa: B018  read to the end, so the connection goes back to the pool
         except ApiException as exc:
             return c, exc
         return c, None

@@ -179,10 +179,16 @@ def detach_exec_plugins() -> None:
     exec_provider.sys = _SysView()  # type: ignore[assignment,attr-defined]
 
 
+POOL_SIZE = 32
+
+
 def connect(settings: Settings) -> Connection:
     """Build a client configuration; ConnectionError_ with the fix when that is impossible."""
     source = resolve_source(settings)
     cfg = client.Configuration()
+    # Kept connections per host: the client's default (5 per CPU) is below the threads that
+    # share one client (REST handlers, bounded parallel deletes); a miss is a TLS handshake.
+    cfg.connection_pool_maxsize = max(cfg.connection_pool_maxsize, POOL_SIZE)
     detach_exec_plugins()
     try:
         if source.in_cluster:
