@@ -93,3 +93,31 @@ def exec_outcome(
     ws.run_forever(timeout=10)
     status: dict[str, Any] = json.loads(ws.read_channel(3))
     return ws.read_stdout(), ws.read_stderr(), status
+
+
+def settle_after_apiserver_restart(sandbox: Any, core: client.CoreV1Api) -> None:
+    """Leave the cluster as healthy as before an apiserver restart.
+
+    Right after a restart the controller-manager's informers are refused for a moment (RBAC
+    not loaded yet) and back off for up to ~100 s, during which new namespaces get no
+    default ServiceAccount and later tests would fail. If a probe namespace has none within
+    10 s, the controller-manager is restarted too (it runs without leader election).
+    """
+    name = f"settle-{int(time.time() * 1000) % 10**9}"
+    core.create_namespace({"metadata": {"name": name}})
+
+    def has_sa(timeout: float) -> bool:
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            if core.list_namespaced_service_account(name).items:
+                return True
+            time.sleep(0.25)
+        return False
+
+    try:
+        if has_sa(10):
+            return
+        sandbox.restart("kube-controller-manager")
+        assert has_sa(60), "no default ServiceAccount after restarting the controller-manager"
+    finally:
+        core.delete_namespace(name)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import functools
 import time
 from pathlib import Path
 
@@ -10,7 +11,7 @@ import pytest
 
 from tests.app.helpers import browser, browser_app, names, until
 from tests.conftest import Namespace
-from tests.kube_helpers import pod_manifest
+from tests.kube_helpers import pod_manifest, settle_after_apiserver_restart
 from tui.app.dialogs import ConfirmDialog, ErrorDialog, HelpScreen, TextViewer
 from tui.core.models import MANAGED_BY, MANAGER, PodRequest
 from tui.core.settings import Settings
@@ -267,9 +268,8 @@ async def test_apiserver_restart_shows_a_banner_and_reconnects(namespace: Namesp
         live = browser(app).lives["pods"]
         relists = live.cache.relists
         banner = browser(app).query_one("#banner")
-        restart = asyncio.create_task(
-            asyncio.to_thread(namespace.sandbox.restart, "kube-apiserver")
-        )
+        outage = functools.partial(namespace.sandbox.restart, "kube-apiserver", down_seconds=5)
+        restart = asyncio.create_task(asyncio.to_thread(outage))
         await until(pilot, lambda: banner.has_class("shown"), "the reconnecting banner", 60)
         await restart
         _kwok_pods(namespace, "during")  # the sandbox's restart waits until it serves again
@@ -277,3 +277,4 @@ async def test_apiserver_restart_shows_a_banner_and_reconnects(namespace: Namesp
         await until(pilot, lambda: names(app) == ["before", "during"], "rows re-listed", 60)
         await until(pilot, lambda: not banner.has_class("shown"), "the banner goes away", 30)
         assert live.state == "watching"
+    settle_after_apiserver_restart(namespace.sandbox, namespace.core)

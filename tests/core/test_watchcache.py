@@ -10,7 +10,7 @@ from typing import Any
 import pytest
 
 from tests.conftest import Namespace
-from tests.kube_helpers import KWOK_PLACEMENT
+from tests.kube_helpers import KWOK_PLACEMENT, settle_after_apiserver_restart
 from tui.core.pods import PodRow, Pods, pod_row
 from tui.core.settings import Settings
 from tui.core.watchcache import Change, WatchCache
@@ -87,6 +87,7 @@ def test_cache_reconnects_after_an_apiserver_restart(namespace: Namespace) -> No
         assert _eventually(lambda: cache.state == "watching", timeout=30)
     finally:
         cache.stop()
+        settle_after_apiserver_restart(namespace.sandbox, namespace.core)
 
 
 def test_derived_rows_follow_changes_and_polling_rederives_only_what_changed(

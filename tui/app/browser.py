@@ -240,17 +240,19 @@ class Browser(Screen[None]):
         else:
             state = Text("● reconnecting", "red")
         ctx = self.wb.settings.context or self._current_context()
-        status = Text.assemble(
-            " ", (ctx or "-", "bold"), " │ ns ", (self.namespace, "bold"), " │ ", state
-        )
         shown, total = len(table.view), len(table.rows)
-        status.append(f" │ {shown}/{total} {self.kind.name}" if shown != total else "")
-        if shown == total:
-            status.append(f" │ {total} {self.kind.name}")
+        noun = self.kind.kind.lower() if total == 1 else self.kind.name
+        count = f"{shown}/{total} {noun}" if shown != total else f"{total} {noun}"
+        # what changes most comes first, so an 80-column bar keeps it
+        status = Text.assemble(" ", state, " │ ", count)
         if self.filters.get(self.kind.name):
             status.append(f" │ /{self.filters[self.kind.name]}", "cyan")
         if table.marks:
             status.append(f" │ {len(table.marks)} marked", "magenta")
+        status.append(" │ ns ")
+        status.append(self.namespace, "bold")
+        status.append(" │ ")
+        status.append(ctx or "-", "bold")
         if self.denied:
             status.append(" │ cannot: " + ", ".join(sorted(self.denied)), "yellow")
         self.query_one("#status", Static).update(status)

@@ -617,13 +617,15 @@ class Sandbox:
             )
         self.progress.step(f"{what} Ready in {time.monotonic() - t0:.1f}s")
 
-    def restart(self, component: str) -> None:
-        """Stop and start one running component on its ports (fault-injection for tests)."""
+    def restart(self, component: str, *, down_seconds: float = 0.0) -> None:
+        """Stop and start one running component on its ports (fault-injection for tests);
+        ``down_seconds`` keeps it stopped that long, an outage clients must notice."""
         state = self._read_state()
         records = self._records(state)
         if component not in records:
             raise SandboxError(f"{component} is not part of sandbox {self.name!r}")
         processes.stop(records[component])
+        time.sleep(down_seconds)
         bins = {k: Path(v) for k, v in state["bins"].items()}
         self._start(component, bins, state["ports"], state)
 
