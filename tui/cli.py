@@ -98,16 +98,17 @@ def _serve(args: argparse.Namespace) -> int:
             kubeconfig = str(sandbox.kubeconfig("admin"))
         path = settings_mod.settings_path()
         base = settings_mod.load(path)
-        settings = settings_mod.with_overrides(
-            base, kubeconfig=kubeconfig, context=args.context, namespace=args.namespace
-        )
+        cli = {"kubeconfig": kubeconfig, "context": args.context, "namespace": args.namespace}
+        settings = settings_mod.with_overrides(base, **cli)
+        overrides = settings_mod.override_values(**cli)  # session-only: PUT /config keeps them
     except PodbayError as exc:
         print(f"podbay: {exc.what}\n  what to do: {exc.fix}", file=sys.stderr)
         return 2
     except Exception as exc:  # SandboxError and friends carry their own explanation
         print(f"podbay: {exc}", file=sys.stderr)
         return 1
-    return serve(Workbench(settings, path), args.host, args.port, args.token)
+    wb = Workbench(settings, path, overrides=overrides)
+    return serve(wb, args.host, args.port, args.token)
 
 
 def _workbench(args: argparse.Namespace) -> int:

@@ -11,7 +11,7 @@ from fastapi.testclient import TestClient
 
 from tests.conftest import Namespace
 from tests.kube_helpers import wait_pod
-from tui.core.settings import Settings
+from tui.core.settings import Settings, load, override_values, save, with_overrides
 from tui.core.workbench import Workbench
 from tui.server.app import make_app
 
@@ -265,3 +265,200 @@ def test_pod_list_is_served_from_the_watch_cache(rest: TestClient, real_node: Na
         time.sleep(0.1)
     bad = rest.get(f"{API}/pods", params={"labelSelector": "app in (a"})
     assert bad.status_code == 422 and "labelSelector" in bad.json()["error"]
+
+
+def _wait_phase(rest: TestClient, name: str, phases: tuple[str, ...], timeout: float = 90) -> str:
+    """Poll GET /pods/{name} until its phase is one of ``phases``; the phase reached."""
+    deadline = time.monotonic() + timeout
+    phase = None
+    while time.monotonic() < deadline:
+        r = rest.get(f"{API}/pods/{name}")
+        phase = r.json()["pod"]["phase"] if r.status_code == 200 else None
+        if phase in phases:
+            return str(phase)
+        time.sleep(0.2)
+    raise AssertionError(f"pod {name} stayed {phase}, wanted {phases}")
+
+
+def test_spec_postgres_and_app_sequence(rest: TestClient, real_node: Namespace) -> None:
+    """The spec's multi-pod example, created through REST only: postgres, its Service, and an
+    app pod that reaches it as postgres-service:5432 through cluster DNS."""
+    if not real_node.sandbox.services:
+        from tests.conftest import IN_CI
+
+        why = "another sandbox's kube-proxy owns this machine's Service rules"
+        if IN_CI:
+            pytest.fail(why)
+        pytest.skip(why)
+    ns = real_node.name
+    db = rest.post(
+        f"{API}/pods",
+        json={
+            "name": "postgres-db",
+            "namespace": ns,
+            "image": "podbay.local/postgres:15",
+            "labels": {"app": "postgres"},
+            "env": {"POSTGRES_PASSWORD": "test123", "POSTGRES_DB": "myapp"},
+        },
+    )
+    assert db.status_code == 201, db.json()
+    svc = rest.post(
+        f"{API}/services",
+        json={
+            "name": "postgres-service",
+            "namespace": ns,
+            "selector": {"app": "postgres"},
+            "ports": [{"port": 5432, "targetPort": 5432}],
+        },
+    )
+    assert svc.status_code == 201, svc.json()
+    wait = "for i in $(seq 1 120); do pg_isready -q -h postgres-service && break; sleep 0.5; done"
+    app = rest.post(
+        f"{API}/pods",
+        json={
+            "name": "app-test",
+            "namespace": ns,
+            "image": "podbay.local/postgres:15",  # has psql; stands in for the spec's npm test
+            "env": {"DATABASE_URL": "postgresql://postgres:test123@postgres-service:5432/myapp"},
+            "command": ["sh", "-c", f"{wait}; psql \"$DATABASE_URL\" -tAc 'select 40 + 2'"],
+        },
+    )
+    assert app.status_code == 201, app.json()
+    phase = _wait_phase(rest, "app-test", ("Succeeded", "Failed"), timeout=120)
+    logs = rest.get(f"{API}/pods/app-test/logs").json()["logs"]
+    assert phase == "Succeeded", logs
+    assert logs.strip() == "42"
+    listed = rest.get(f"{API}/pods").json()["pods"]
+    assert {p["name"]: p["status"] for p in listed} == {
+        "app-test": "Completed",
+        "postgres-db": "Running",
+    }
+    cleaned = rest.post(f"{API}/cleanup", json={}).json()
+    assert cleaned["deletedPods"] == ["app-test"]  # the database keeps running
+    assert rest.delete(f"{API}/services/postgres-service").json()["success"]
+
+
+def test_namespace_allow_list_is_enforced_on_every_endpoint(
+    real_node: Namespace, tmp_path: Path
+) -> None:
+    ns, outside = real_node.name, f"outside-{real_node.name[-6:]}"
+    real_node.core.create_namespace({"metadata": {"name": outside}})  # exists: a real target
+    settings = Settings(
+        kubeconfig=str(real_node.sandbox.kubeconfig("admin")),
+        namespace=ns,
+        namespace_allow_list=[ns],
+    )
+    wb = Workbench(settings, tmp_path / "settings.yaml")
+    q = {"namespace": outside}
+    pod = {"name": "x", "namespace": outside, "image": "podbay.local/debian:12"}
+    svc = {"name": "x", "namespace": outside, "selector": {"a": "b"}, "ports": [{"port": 80}]}
+    backend = {"service": {"name": "x", "port": {"number": 80}}}
+    rules = [{"http": {"paths": [{"path": "/", "pathType": "Prefix", "backend": backend}]}}]
+    ing = {"name": "x", "namespace": outside, "rules": rules}
+    try:
+        with TestClient(make_app(wb)) as client:
+            calls = {
+                "list pods": client.get(f"{API}/pods", params=q),
+                "create pod": client.post(f"{API}/pods", json=pod),
+                "get pod": client.get(f"{API}/pods/x", params=q),
+                "delete pod": client.delete(f"{API}/pods/x", params=q),
+                "logs": client.get(f"{API}/pods/x/logs", params=q),
+                "follow logs": client.get(f"{API}/pods/x/logs", params={**q, "follow": "true"}),
+                "exec": client.post(f"{API}/pods/x/exec", params=q, json={"command": ["true"]}),
+                "cleanup": client.post(f"{API}/cleanup", json=q),
+                "cleanup dry run": client.post(f"{API}/cleanup", json={**q, "dryRun": True}),
+                "list services": client.get(f"{API}/services", params=q),
+                "create service": client.post(f"{API}/services", json=svc),
+                "get service": client.get(f"{API}/services/x", params=q),
+                "delete service": client.delete(f"{API}/services/x", params=q),
+                "list ingresses": client.get(f"{API}/ingresses", params=q),
+                "create ingress": client.post(f"{API}/ingresses", json=ing),
+                "get ingress": client.get(f"{API}/ingresses/x", params=q),
+                "delete ingress": client.delete(f"{API}/ingresses/x", params=q),
+            }
+            for what, r in calls.items():
+                assert r.status_code == 403, (what, r.status_code, r.text)
+                body = r.json()
+                assert f"namespace '{outside}'" in body["error"], what
+                assert "namespace_allow_list" in body["error"], what
+                assert ns in body["fix"], what
+            assert client.get(f"{API}/pods").status_code == 200  # the allowed one still works
+            assert client.get(f"{API}/services", params={"namespace": ns}).status_code == 200
+        nothing = real_node.core.list_namespaced_pod(outside).items
+        assert nothing == []
+    finally:
+        wb.close()
+        real_node.core.delete_namespace(outside)
+
+
+def test_host_path_is_refused_unless_allowed(
+    rest: TestClient, real_node: Namespace, tmp_path: Path
+) -> None:
+    shared = tmp_path / "shared"
+    shared.mkdir()
+    shared.chmod(0o777)
+    (shared / "from-host.txt").write_text("hello from the host\n")
+    pod = {
+        "name": "hp",
+        "image": "podbay.local/debian:12",
+        "command": ["sh", "-c", "cat /work/from-host.txt"],
+        "mountPath": "/work",
+        "hostPath": str(shared),
+    }
+    refused = rest.post(f"{API}/pods", json=pod)
+    assert refused.status_code == 403
+    assert "hostPath mounts are disabled" in refused.json()["error"]
+    assert "allow hostPath" in refused.json()["fix"]
+    assert rest.get(f"{API}/pods/hp").status_code == 404  # nothing was created
+
+    assert rest.put(f"{API}/config", json={"allowHostPath": True}).status_code == 200
+    created = rest.post(f"{API}/pods", json=pod)
+    assert created.status_code == 201, created.json()
+    assert _wait_phase(rest, "hp", ("Succeeded", "Failed")) == "Succeeded"
+    assert rest.get(f"{API}/pods/hp/logs").json()["logs"] == "hello from the host\n"
+
+    assert rest.put(f"{API}/config", json={"allowHostPath": False}).status_code == 200
+    again = rest.post(f"{API}/pods", json={**pod, "name": "hp-again"})
+    assert again.status_code == 403
+
+
+def test_put_config_saves_the_body_on_the_file_and_keeps_session_overrides(
+    real_node: Namespace, tmp_path: Path
+) -> None:
+    """As `podbay --serve --kubeconfig K -n NS` runs: the file knows neither K nor NS."""
+    path = tmp_path / "settings.yaml"
+    save(Settings(namespace="from-file", protect_selector="keep=me"), path)
+    cli = {"kubeconfig": str(real_node.sandbox.kubeconfig("admin")), "namespace": real_node.name}
+    wb = Workbench(
+        with_overrides(load(path), {}, **cli), path, overrides=override_values({}, **cli)
+    )
+    try:
+        with TestClient(make_app(wb)) as client:
+            cfg = client.get(f"{API}/config").json()
+            assert cfg["sessionOverrides"] == ["kubeconfigPath", "namespace"]
+            assert (cfg["namespace"], cfg["connected"]) == (real_node.name, True)
+
+            r = client.put(f"{API}/config", json={"allowHostPath": True})
+            assert r.status_code == 200, r.json()
+            on_file = load(path)
+            assert (on_file.allow_host_path, on_file.namespace, on_file.kubeconfig) == (
+                True,
+                "from-file",
+                None,
+            )
+            assert (r.json()["namespace"], r.json()["connected"]) == (real_node.name, True)
+            assert client.get(f"{API}/pods").json()["namespace"] == real_node.name
+
+            r = client.put(f"{API}/config", json={"namespace": "chosen"})
+            assert r.json()["namespace"] == "chosen" and r.json()["connected"] is True
+            assert r.json()["sessionOverrides"] == ["kubeconfigPath"]
+            assert load(path).namespace == "chosen" and load(path).protect_selector == "keep=me"
+
+            path.write_text("namespce: typo\n")
+            broken = client.put(f"{API}/config", json={"allowHostPath": False})
+            assert broken.status_code == 409
+            assert str(path) in broken.json()["error"] and "namespce" in broken.json()["error"]
+            assert path.read_text() == "namespce: typo\n"
+            assert client.get(f"{API}/config").json()["allowHostPath"] is True
+    finally:
+        wb.close()

@@ -29,8 +29,10 @@ def allowed_namespace(settings: Settings, namespace: str | None) -> str:
     if not settings.namespace_allowed(ns):
         allowed = ", ".join(settings.namespace_allow_list)
         raise PolicyError(
-            f"namespace {ns!r} is not in podbay's allow-list ({allowed})",
-            "use an allowed namespace or extend the allow-list in Settings",
+            f"namespace {ns!r} is not in podbay's allow-list (setting namespace_allow_list: "
+            f"{allowed})",
+            f"use one of {allowed}, or add {ns} to namespace_allow_list in Settings "
+            "(namespaceAllowList in the REST config)",
         )
     return ns
 

@@ -138,14 +138,21 @@ def load(path: Path | None = None) -> Settings:
         raise _explain(exc, str(path)) from exc
 
 
-def with_overrides(base: Settings, env: Mapping[str, str] | None = None, **cli: Any) -> Settings:
-    """Apply environment variables, then CLI values (None means 'not given')."""
+def override_values(env: Mapping[str, str] | None = None, **cli: Any) -> dict[str, Any]:
+    """The settings environment variables and CLI values set for this session (CLI wins;
+    None means 'not given'). They are applied on top of the file and never saved."""
     env = os.environ if env is None else env
     changes: dict[str, Any] = {}
     for var, key in ENV_OVERRIDES.items():
         if env.get(var):
             changes.setdefault(key, env[var])
     changes.update({k: v for k, v in cli.items() if v is not None})
+    return changes
+
+
+def with_overrides(base: Settings, env: Mapping[str, str] | None = None, **cli: Any) -> Settings:
+    """Apply environment variables, then CLI values (None means 'not given')."""
+    changes = override_values(env, **cli)
     if not changes:
         return base
     try:
@@ -158,15 +165,21 @@ def save(settings: Settings, path: Path | None = None) -> Path:
     """Validate, then write atomically; the previous file is kept as ``<name>.bak``."""
     path = path or settings_path()
     Settings.model_validate(settings.model_dump())  # never write what we could not read back
-    path.parent.mkdir(parents=True, exist_ok=True)
     text = yaml.safe_dump(settings.model_dump(mode="json"), sort_keys=False)
     tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
-    with tmp.open("w") as fh:
-        fh.write(text)
-        fh.flush()
-        os.fsync(fh.fileno())
-    if path.exists():
-        backup = path.with_name(path.name + ".bak")
-        backup.write_bytes(path.read_bytes())
-    tmp.replace(path)
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        with tmp.open("w") as fh:
+            fh.write(text)
+            fh.flush()
+            os.fsync(fh.fileno())
+        if path.exists():
+            backup = path.with_name(path.name + ".bak")
+            backup.write_bytes(path.read_bytes())
+        tmp.replace(path)
+    except OSError as exc:
+        raise SettingsError(
+            f"cannot write the settings file {path}: {exc.strerror}",
+            "check the permissions of the file and its directory, or set PODBAY_CONFIG",
+        ) from exc
     return path

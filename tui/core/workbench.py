@@ -4,7 +4,9 @@ collections built on it. Reconnects when the settings change."""
 from __future__ import annotations
 
 import threading
+from collections.abc import Mapping
 from pathlib import Path
+from typing import Any
 
 from kubernetes import client
 
@@ -18,10 +20,27 @@ from tui.core.watchcache import WatchCache
 
 
 class Workbench:
-    def __init__(self, settings: Settings, settings_file: Path | None = None) -> None:
+    def __init__(
+        self,
+        settings: Settings,
+        settings_file: Path | None = None,
+        *,
+        overrides: Mapping[str, Any] | None = None,
+    ) -> None:
+        """``settings`` are what this session runs with: the file plus ``overrides`` (the
+        values the command line and environment set, see settings.override_values). Without
+        ``overrides``, every key where ``settings`` differ from the file is session-only."""
         self.settings = settings
         self.settings_file = settings_file
+        if overrides is None:
+            try:
+                on_file = settings_mod.load(settings_file).model_dump()
+            except settings_mod.SettingsError:
+                on_file = Settings().model_dump()
+            overrides = {k: v for k, v in settings.model_dump().items() if on_file.get(k) != v}
+        self.session_overrides: dict[str, Any] = dict(overrides)
         self._lock = threading.Lock()
+        self._config_lock = threading.Lock()
         self._conn: Connection | None = None
         self._api: client.ApiClient | None = None
         self._pod_caches: dict[str, WatchCache[PodRow]] = {}
@@ -79,10 +98,33 @@ class Workbench:
             cache.stop()
         self._pod_caches.clear()
 
+    def configure(self, changes: Mapping[str, Any]) -> Settings:
+        """Change settings the way a settings form or PUT /config means it: ``changes`` are
+        saved on top of what the settings file holds now (never this session's command-line
+        or environment overrides), and the session then runs with the new file plus the
+        overrides whose keys ``changes`` did not touch (those stay session-only).
+
+        SettingsError if the file cannot be read or written; ValidationError if the changes
+        are invalid (nothing is saved then)."""
+        with self._config_lock:
+            on_file = settings_mod.load(self.settings_file)
+            saved = Settings.model_validate({**on_file.model_dump(), **changes})
+            kept = {k: v for k, v in self.session_overrides.items() if k not in changes}
+            effective = Settings.model_validate({**saved.model_dump(), **kept})
+            settings_mod.save(saved, self.settings_file)
+            self.session_overrides = kept
+            self.update_settings(effective, persist=False)
+            return saved
+
     def update_settings(self, new: Settings, *, persist: bool = True) -> None:
-        """Adopt new settings (validated already), save them, and reconnect on next use."""
+        """Adopt new settings (validated already) and reconnect on next use. ``persist``
+        saves the keys where ``new`` differs from the current settings, as ``configure``
+        does (so session overrides are never written to the file)."""
         if persist:
-            settings_mod.save(new, self.settings_file)
+            current = self.settings.model_dump()
+            changes = {k: v for k, v in new.model_dump().items() if current.get(k) != v}
+            self.configure(changes)
+            return
         with self._lock:
             self.settings = new
             self._stop_caches()

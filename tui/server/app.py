@@ -28,7 +28,7 @@ from tui.core.pods import summarize as summarize_pod
 from tui.core.resources import allowed_namespace
 from tui.core.selectors import compile_selector
 from tui.core.services import summarize as summarize_service
-from tui.core.settings import Settings
+from tui.core.settings import SettingsError
 from tui.core.workbench import Workbench
 from tui.server import errors, podlist, terminal
 
@@ -77,6 +77,10 @@ class CleanupRequest(_Camel):
     dry_run: bool = False
 
 
+def _camel(key: str) -> str:
+    return "kubeconfigPath" if key == "kubeconfig" else to_camel(key)
+
+
 def _config_json(wb: Workbench) -> dict[str, Any]:
     s = wb.settings
     out: dict[str, Any] = {
@@ -90,6 +94,8 @@ def _config_json(wb: Workbench) -> dict[str, Any]:
         "namespaceAllowList": s.namespace_allow_list,
         "protectSelector": s.protect_selector,
         "defaultTtlSeconds": s.default_ttl_seconds,
+        # set by the command line or environment for this run only (never saved)
+        "sessionOverrides": sorted(_camel(k) for k in wb.session_overrides),
     }
     try:
         conn = wb.connection
@@ -137,11 +143,12 @@ def make_app(workbench: Workbench, *, token: str | None = None) -> FastAPI:
         changes = update.model_dump(exclude_unset=True)
         if "kubeconfig_path" in changes:
             changes["kubeconfig"] = changes.pop("kubeconfig_path")
-        try:
-            new = Settings.model_validate({**wb.settings.model_dump(), **changes})
+        try:  # saved on top of the file; session overrides of other keys stay in effect
+            wb.configure(changes)
         except ValidationError as exc:
             return errors.invalid(exc)
-        wb.update_settings(new)
+        except SettingsError as exc:  # the file cannot be read or written: not the body's fault
+            return errors.error_body(409, exc.what, exc.fix)
         return {"success": True, **_config_json(wb)}
 
     @app.post(f"{API}/test-connection")
