@@ -95,9 +95,11 @@ def _finished_pods(sb: Sandbox, pods: Pods, ns: str, count: int) -> None:
     with ThreadPoolExecutor(max_workers=16) as pool:
         list(
             pool.map(
-                lambda i: pods.client.patch_namespaced_pod_status(
-                    f"done-{i}", ns, status, _preload_content=False
-                ).data,
+                lambda i: (
+                    pods.client.patch_namespaced_pod_status(
+                        f"done-{i}", ns, status, _preload_content=False
+                    ).data
+                ),
                 range(count),
             )
         )

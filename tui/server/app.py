@@ -22,11 +22,13 @@ from tui.core import cleanup as cleanup_mod
 from tui.core import execution, logs
 from tui.core.diagnosis import diagnose
 from tui.core.errors import PodbayError
+from tui.core.ingresses import Ingresses, IngressSummary
 from tui.core.ingresses import summarize as summarize_ingress
 from tui.core.models import IngressRequest, PodRequest, ServiceRequest
 from tui.core.pods import summarize as summarize_pod
 from tui.core.resources import allowed_namespace
 from tui.core.selectors import compile_selector
+from tui.core.services import Services, ServiceSummary
 from tui.core.services import summarize as summarize_service
 from tui.core.settings import SettingsError
 from tui.core.workbench import Workbench
@@ -274,59 +276,61 @@ def make_app(workbench: Workbench, *, token: str | None = None) -> FastAPI:
         data["deletedPods"] = result.deleted
         return data
 
-    # ---- services and ingresses ------------------------------------------------------
-    @app.get(f"{API}/services")
-    def list_services(namespace: Namespace = None) -> dict[str, Any]:
-        ns = wb.services.namespace(namespace)
-        return {"namespace": ns, "services": [s.to_json() for s in wb.services.list(ns)]}
-
-    @app.post(f"{API}/services", status_code=201)
-    def create_service(request: ServiceRequest) -> dict[str, Any]:
-        row = summarize_service(wb.services.create(request))
-        return {
-            "success": True,
-            "serviceName": row.name,
-            "namespace": row.namespace,
-            "service": row.to_json(),
-        }
-
-    @app.get(f"{API}/services/{{name}}")
-    def get_service(name: str, namespace: Namespace = None) -> dict[str, Any]:
-        obj = wb.services.get(name, namespace)
-        return {"service": summarize_service(obj).to_json(), "object": obj}
-
-    @app.delete(f"{API}/services/{{name}}")
-    def delete_service(name: str, namespace: Namespace = None) -> dict[str, Any]:
-        wb.services.delete(name, namespace)
-        return {"success": True, "serviceName": name}
-
-    @app.get(f"{API}/ingresses")
-    def list_ingresses(namespace: Namespace = None) -> dict[str, Any]:
-        ns = wb.ingresses.namespace(namespace)
-        return {"namespace": ns, "ingresses": [i.to_json() for i in wb.ingresses.list(ns)]}
-
-    @app.post(f"{API}/ingresses", status_code=201)
-    def create_ingress(request: IngressRequest) -> dict[str, Any]:
-        row = summarize_ingress(wb.ingresses.create(request))
-        return {
-            "success": True,
-            "ingressName": row.name,
-            "namespace": row.namespace,
-            "ingress": row.to_json(),
-        }
-
-    @app.get(f"{API}/ingresses/{{name}}")
-    def get_ingress(name: str, namespace: Namespace = None) -> dict[str, Any]:
-        obj = wb.ingresses.get(name, namespace)
-        return {"ingress": summarize_ingress(obj).to_json(), "object": obj}
-
-    @app.delete(f"{API}/ingresses/{{name}}")
-    def delete_ingress(name: str, namespace: Namespace = None) -> dict[str, Any]:
-        wb.ingresses.delete(name, namespace)
-        return {"success": True, "ingressName": name}
+    # ---- services and ingresses: one route shape, two kinds --------------------------
+    _collection_routes(
+        app, "services", "service", lambda: wb.services, ServiceRequest, summarize_service
+    )
+    _collection_routes(
+        app, "ingresses", "ingress", lambda: wb.ingresses, IngressRequest, summarize_ingress
+    )
 
     @app.get("/healthz", include_in_schema=False)
     def healthz() -> JSONResponse:
         return JSONResponse({"ok": True})
 
     return app
+
+
+def _collection_routes(
+    app: FastAPI,
+    plural: str,
+    singular: str,
+    collection: Callable[[], Services | Ingresses],
+    request_model: type[ServiceRequest] | type[IngressRequest],
+    summarize: Callable[[dict[str, Any]], ServiceSummary | IngressSummary],
+) -> None:
+    """``GET``/``POST /{plural}`` and ``GET``/``DELETE /{plural}/{name}`` for one kind, in the
+    spec's shapes (``{"namespace", plural: [...]}``, ``{"success", "<singular>Name", ...}``)."""
+    name_key = f"{singular}Name"
+
+    def list_all(namespace: Namespace = None) -> dict[str, Any]:
+        col = collection()
+        ns = col.namespace(namespace)
+        return {"namespace": ns, plural: [row.to_json() for row in col.list(ns)]}
+
+    def create(request: Any) -> dict[str, Any]:
+        row = summarize(collection().create(request))
+        return {
+            "success": True,
+            name_key: row.name,
+            "namespace": row.namespace,
+            singular: row.to_json(),
+        }
+
+    # This module's annotations are strings, resolved against its globals, where a
+    # factory's argument cannot be found: give FastAPI the body class itself.
+    create.__annotations__["request"] = request_model
+
+    def get(name: str, namespace: Namespace = None) -> dict[str, Any]:
+        obj = collection().get(name, namespace)
+        return {singular: summarize(obj).to_json(), "object": obj}
+
+    def delete(name: str, namespace: Namespace = None) -> dict[str, Any]:
+        collection().delete(name, namespace)
+        return {"success": True, name_key: name}
+
+    path = f"{API}/{plural}"
+    app.add_api_route(path, list_all, methods=["GET"], name=f"list_{plural}")
+    app.add_api_route(path, create, methods=["POST"], status_code=201, name=f"create_{singular}")
+    app.add_api_route(f"{path}/{{name}}", get, methods=["GET"], name=f"get_{singular}")
+    app.add_api_route(f"{path}/{{name}}", delete, methods=["DELETE"], name=f"delete_{singular}")
