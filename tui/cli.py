@@ -10,6 +10,7 @@ import json
 import os
 import sys
 from collections.abc import Sequence
+from typing import Any
 
 from tui import __version__
 
@@ -82,11 +83,12 @@ def main(argv: Sequence[str] | None = None) -> int:
     return _workbench(args)
 
 
-def _serve(args: argparse.Namespace) -> int:
+def _open_workbench(args: argparse.Namespace) -> Any:
+    """The engine for this session: the settings file plus the command line's overrides
+    (``--sandbox`` starts the sandbox and uses its admin kubeconfig). An exit code on error."""
     from tui.core import settings as settings_mod
     from tui.core.errors import PodbayError
     from tui.core.workbench import Workbench
-    from tui.server.run import serve
 
     try:
         kubeconfig = args.kubeconfig
@@ -100,45 +102,33 @@ def _serve(args: argparse.Namespace) -> int:
         base = settings_mod.load(path)
         cli = {"kubeconfig": kubeconfig, "context": args.context, "namespace": args.namespace}
         settings = settings_mod.with_overrides(base, **cli)
-        overrides = settings_mod.override_values(**cli)  # session-only: PUT /config keeps them
+        overrides = settings_mod.override_values(**cli)  # session-only: saving keeps them out
     except PodbayError as exc:
         print(f"podbay: {exc.what}\n  what to do: {exc.fix}", file=sys.stderr)
         return 2
     except Exception as exc:  # SandboxError and friends carry their own explanation
         print(f"podbay: {exc}", file=sys.stderr)
         return 1
-    wb = Workbench(settings, path, overrides=overrides)
+    return Workbench(settings, path, overrides=overrides)
+
+
+def _serve(args: argparse.Namespace) -> int:
+    wb = _open_workbench(args)
+    if isinstance(wb, int):
+        return wb
+    from tui.server.run import serve
+
     return serve(wb, args.host, args.port, args.token)
 
 
 def _workbench(args: argparse.Namespace) -> int:
     """The TUI, on the configured cluster or (``--sandbox``) on the local sandbox."""
-    from tui.core import settings as settings_mod
-    from tui.core.errors import PodbayError
-    from tui.core.workbench import Workbench
-
-    try:
-        kubeconfig = args.kubeconfig
-        if args.sandbox is not None:
-            from tui.sandbox.cluster import Sandbox
-
-            sandbox = Sandbox(args.sandbox)
-            sandbox.up()
-            kubeconfig = str(sandbox.kubeconfig("admin"))
-        path = settings_mod.settings_path()
-        base = settings_mod.load(path)
-        settings = settings_mod.with_overrides(
-            base, kubeconfig=kubeconfig, context=args.context, namespace=args.namespace
-        )
-    except PodbayError as exc:
-        print(f"podbay: {exc.what}\n  what to do: {exc.fix}", file=sys.stderr)
-        return 2
-    except Exception as exc:  # SandboxError and friends carry their own explanation
-        print(f"podbay: {exc}", file=sys.stderr)
-        return 1
+    wb = _open_workbench(args)
+    if isinstance(wb, int):
+        return wb
     from tui.app.app import make_app
 
-    make_app(Workbench(settings, path)).run()
+    make_app(wb).run()
     return 0
 
 
