@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import json
 import threading
+import time
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any, Generic, TypeVar, overload
@@ -52,6 +53,7 @@ class WatchCache(Generic[D]):
         *,
         on_change: Callable[[list[Change]], None] | None = None,
         poll_seconds: float = POLL_SECONDS,
+        watch_seconds: int = WATCH_SECONDS,
     ) -> None: ...
 
     @overload
@@ -63,6 +65,7 @@ class WatchCache(Generic[D]):
         derive: Callable[[Obj], D],
         on_change: Callable[[list[Change]], None] | None = None,
         poll_seconds: float = POLL_SECONDS,
+        watch_seconds: int = WATCH_SECONDS,
     ) -> None: ...
 
     def __init__(
@@ -73,11 +76,13 @@ class WatchCache(Generic[D]):
         derive: Callable[[Obj], D] | None = None,
         on_change: Callable[[list[Change]], None] | None = None,
         poll_seconds: float = POLL_SECONDS,
+        watch_seconds: int = WATCH_SECONDS,
     ) -> None:
         self.collection = collection
         self.namespace = collection.namespace(namespace)
         self.on_change = on_change
         self.poll_seconds = poll_seconds
+        self.watch_seconds = watch_seconds
         self._derive = derive
         self._items: dict[str, Obj] = {}
         self._derived: dict[str, D] = {}
@@ -143,24 +148,37 @@ class WatchCache(Generic[D]):
 
     # ---- the loop ----------------------------------------------------------------------
     def _run(self) -> None:
+        """List once, then keep watching from the last version seen (bookmarks keep it
+        fresh); re-list only when the server says it expired (410) or after an error."""
         backoff = 0.5
+        rv: str | None = None
         while not self._stop.is_set():
             try:
-                rv = self._relist()
-                if self.state == "polling":
-                    self._stop.wait(self.poll_seconds)
-                    continue
+                if rv is None:
+                    rv = self._relist()
+                    if self.state == "polling":
+                        rv = None
+                        self._stop.wait(self.poll_seconds)
+                        continue
                 self.state = "watching"
                 self.error = None
                 backoff = 0.5
-                self._watch(rv)
+                started = time.monotonic()
+                rv = self._watch(rv)
+                if time.monotonic() - started < 1.0:  # a server ending watches at once
+                    self._stop.wait(0.5)
+                continue
             except ApiError as exc:
+                rv = None
+                if exc.status == 410:
+                    continue  # our version expired: re-list now
                 if exc.status == 403 and self.state != "polling" and "watch" in exc.what:
                     self.state = "polling"
                     continue
                 self.error = exc
                 self.state = f"reconnecting: {exc.what}"
             except (HTTPError, OSError, ValueError) as exc:
+                rv = None
                 self.state = f"reconnecting: {type(exc).__name__}: {exc}"
             self._stop.wait(backoff)
             backoff = min(backoff * 2, MAX_BACKOFF)
@@ -191,8 +209,9 @@ class WatchCache(Generic[D]):
         self._emit([Change("RESYNC", None)])
         return str(data.get("metadata", {}).get("resourceVersion", ""))
 
-    def _watch(self, rv: str) -> None:
-        """Stream events until the server ends the watch; raise to re-list."""
+    def _watch(self, rv: str) -> str:
+        """Stream events until the server ends the watch; the last version seen (raise to
+        re-list)."""
         kind = self.collection.kind
         call = getattr(self.collection.client, kind.method("list"))
         try:
@@ -201,9 +220,9 @@ class WatchCache(Generic[D]):
                 watch=True,
                 resource_version=rv,
                 allow_watch_bookmarks=True,
-                timeout_seconds=WATCH_SECONDS,
+                timeout_seconds=self.watch_seconds,
                 _preload_content=False,
-                _request_timeout=(10, WATCH_SECONDS + 15),
+                _request_timeout=(10, self.watch_seconds + 15),
             )
         except ApiException as exc:
             action = f"watch {kind.plural} in namespace {self.namespace}"
@@ -214,7 +233,12 @@ class WatchCache(Generic[D]):
                 buffer += chunk
                 lines = buffer.split(b"\n")
                 buffer = lines.pop()
-                batch = [c for c in (self._apply(line) for line in lines if line.strip()) if c]
+                batch = []
+                for line in lines:
+                    if line.strip():
+                        change, rv = self._apply(line, rv)
+                        if change is not None:
+                            batch.append(change)
                 if batch:
                     self._emit(batch)
                 if self._stop.is_set():
@@ -223,10 +247,13 @@ class WatchCache(Generic[D]):
             pass  # the server closed the stream; watch again from the last version
         finally:
             resp.release_conn()
+        return rv
 
-    def _apply(self, line: bytes) -> Change | None:
+    def _apply(self, line: bytes, rv: str) -> tuple[Change | None, str]:
+        """Apply one watch event: the change (None for a bookmark) and the version now seen."""
         event = json.loads(line)
         etype, obj = event.get("type"), event.get("object") or {}
+        rv = str((obj.get("metadata") or {}).get("resourceVersion") or rv)
         if etype == "ERROR":
             code = obj.get("code")
             raise ApiError(
@@ -235,7 +262,7 @@ class WatchCache(Generic[D]):
                 reason=str(obj.get("reason", "")),
             )
         if etype == "BOOKMARK":
-            return None
+            return None, rv
         uid = obj["metadata"]["uid"]
         if etype == "DELETED":
             with self._lock:
@@ -246,7 +273,7 @@ class WatchCache(Generic[D]):
             derived = self._derive(obj) if self._derive is not None else None
             with self._lock:
                 self._put(uid, obj, derived)
-        return Change(str(etype), obj)
+        return Change(str(etype), obj), rv
 
     def _emit(self, changes: list[Change]) -> None:
         if self.on_change is not None:
