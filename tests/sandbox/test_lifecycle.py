@@ -94,7 +94,18 @@ def test_second_sandbox_runs_beside_the_first_and_down_leaves_no_process(
     assert "etcd" in out.stdout
     assert not any(alive(r) for r in records)
     assert podbay("sandbox", "status", "--name", second.name).returncode == 1
-    second.down(purge=True)
+    try:  # up again after down: kwok serves on a new port, and the kept node must say so
+        assert second.up(kwok_nodes=1, real_node=False).ready
+        endpoint = second.kubectl(
+            "get",
+            "node",
+            "kwok-node-0",
+            "-o",
+            "jsonpath={.status.daemonEndpoints.kubeletEndpoint.Port}",
+        )
+        assert int(endpoint) == second.ports["kwok"]
+    finally:
+        second.down(purge=True)
     assert not second.layout.root.exists()
 
 

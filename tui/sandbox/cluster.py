@@ -267,7 +267,7 @@ class Sandbox:
                     self._bootstrap_restricted()
                     self._bootstrap_cluster_roles()
                     self._release_kwok_leases()
-            self._ensure_kwok_nodes(kwok_nodes, max_pods, tainted=real)
+            self._ensure_kwok_nodes(kwok_nodes, max_pods, tainted=real, kwok_port=ports["kwok"])
             self._wait_ready(
                 lambda ready: sum(n.startswith("kwok-node-") for n in ready) >= kwok_nodes,
                 f"{kwok_nodes} kwok nodes",
@@ -582,9 +582,13 @@ class Sandbox:
         if nodes:
             self.kubectl("delete", "lease", "-n", "kube-node-lease", "--ignore-not-found", *nodes)
 
-    def _ensure_kwok_nodes(self, count: int, max_pods: int, *, tainted: bool) -> None:
+    def _ensure_kwok_nodes(
+        self, count: int, max_pods: int, *, tainted: bool, kwok_port: int
+    ) -> None:
         """Create missing kwok nodes; with a real node, taint them so only pods that
-        tolerate ``kwok.x-k8s.io/node`` (scale tests) land there."""
+        tolerate ``kwok.x-k8s.io/node`` (scale tests) land there. Nodes kept from an earlier
+        run point their kubelet endpoint at this run's kwok port (it changes on every up),
+        or logs and exec on them would be refused."""
         nodes = [
             kwok_node(f"kwok-node-{i}", i, max_pods=max_pods, tainted=tainted) for i in range(count)
         ]
@@ -593,6 +597,19 @@ class Sandbox:
         if missing:
             # create (not apply): a Node's status is only taken from the create request
             self.kubectl("create", "-f", "-", stdin=yaml.safe_dump_all(missing))
+        endpoint = {"status": {"daemonEndpoints": {"kubeletEndpoint": {"Port": kwok_port}}}}
+        for n in nodes:
+            if n not in missing:
+                name = n["metadata"]["name"]  # type: ignore[index]
+                self.kubectl(
+                    "patch",
+                    "node",
+                    name,
+                    "--subresource=status",
+                    "--type=merge",
+                    "-p",
+                    json.dumps(endpoint),
+                )
         taint = f"{KWOK_TAINT_KEY}=fake:NoSchedule"
         if tainted:
             self.kubectl("taint", "nodes", "-l", "type=kwok", taint, "--overwrite")
