@@ -13,9 +13,6 @@ from concurrent.futures import ThreadPoolExecutor
 from dataclasses import asdict, dataclass, field
 from typing import Any
 
-from kubernetes import client
-from kubernetes.client.exceptions import ApiException
-
 from tui.core.errors import from_api_exception
 from tui.core.models import MANAGED_BY, MANAGER
 from tui.core.pods import Pods
@@ -133,6 +130,8 @@ def delete_candidates(
     pods: Pods, namespace: str, chosen: list[Candidate], result: CleanupResult
 ) -> None:
     """Delete concurrently (bounded); each delete only applies to the UID that was selected."""
+    from kubernetes import client
+    from kubernetes.client.exceptions import ApiException
 
     def delete(c: Candidate) -> tuple[Candidate, Exception | None]:
         body = client.V1DeleteOptions(preconditions=client.V1Preconditions(uid=c.uid))

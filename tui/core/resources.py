@@ -4,16 +4,16 @@ surface: raw-JSON list/get, create from a manifest, delete. Errors become ApiErr
 from __future__ import annotations
 
 import json
-from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from kubernetes import client
-from kubernetes.client.exceptions import ApiException
 from urllib3.exceptions import HTTPError
 
 from tui.core.errors import ApiError, PodbayError, from_api_exception
 from tui.core.settings import Settings
+
+if TYPE_CHECKING:
+    from kubernetes import client
 
 
 class PolicyError(PodbayError):
@@ -41,15 +41,20 @@ def allowed_namespace(settings: Settings, namespace: str | None) -> str:
 class Kind:
     singular: str
     plural: str
-    api: Callable[[client.ApiClient], Any]
+    api_class: str  # in kubernetes.client; resolved on use (importing it takes ~1 s)
+
+    def api(self, api_client: client.ApiClient) -> Any:
+        from kubernetes import client
+
+        return getattr(client, self.api_class)(api_client)
 
     def method(self, verb: str) -> str:
         return f"{verb}_namespaced_{self.singular}"
 
 
-POD = Kind("pod", "pods", client.CoreV1Api)
-SERVICE = Kind("service", "services", client.CoreV1Api)
-INGRESS = Kind("ingress", "ingresses", client.NetworkingV1Api)
+POD = Kind("pod", "pods", "CoreV1Api")
+SERVICE = Kind("service", "services", "CoreV1Api")
+INGRESS = Kind("ingress", "ingresses", "NetworkingV1Api")
 
 
 class Collection:
@@ -67,6 +72,8 @@ class Collection:
         return allowed_namespace(self.settings, namespace)
 
     def _call(self, verb: str, action: str, *args: Any, **kwargs: Any) -> dict[str, Any]:
+        from kubernetes.client.exceptions import ApiException
+
         try:
             resp = getattr(self.client, self.kind.method(verb))(
                 *args, _preload_content=False, **kwargs

@@ -18,7 +18,6 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any, Generic, TypeVar, overload
 
-from kubernetes.client.exceptions import ApiException
 from urllib3.exceptions import HTTPError, ProtocolError, ReadTimeoutError
 
 from tui.core.errors import ApiError, from_api_exception
@@ -212,6 +211,8 @@ class WatchCache(Generic[D]):
     def _watch(self, rv: str) -> str:
         """Stream events until the server ends the watch; the last version seen (raise to
         re-list)."""
+        from kubernetes.client.exceptions import ApiException
+
         kind = self.collection.kind
         call = getattr(self.collection.client, kind.method("list"))
         try:

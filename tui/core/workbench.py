@@ -6,17 +6,19 @@ from __future__ import annotations
 import threading
 from collections.abc import Mapping
 from pathlib import Path
-from typing import Any
-
-from kubernetes import client
+from typing import TYPE_CHECKING, Any
 
 from tui.core import settings as settings_mod
-from tui.core.connection import Connection, connect
 from tui.core.ingresses import Ingresses
 from tui.core.pods import PodRow, Pods, pod_row
 from tui.core.services import Services
 from tui.core.settings import Settings
 from tui.core.watchcache import WatchCache
+
+if TYPE_CHECKING:  # the client and the connection import kubernetes (~1 s): on first use
+    from kubernetes import client
+
+    from tui.core.connection import Connection
 
 
 class Workbench:
@@ -48,6 +50,8 @@ class Workbench:
     @property
     def connection(self) -> Connection:
         """The current connection (PodbayError with the fix when it cannot be made)."""
+        from tui.core.connection import connect
+
         with self._lock:
             if self._conn is None:
                 self._conn = connect(self.settings)
