@@ -4,8 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from kubernetes import client
-
+from tests.accounts import account_kubeconfig
 from tests.conftest import Namespace
 from tests.kube_helpers import pod_manifest, wait_pod
 from tui.sandbox.kubeconfigs import write_kubeconfig
@@ -43,34 +42,11 @@ def restricted_kubeconfig(ns: Namespace, tmp_path: Path) -> Path:
 def no_exec_kubeconfig(ns: Namespace, tmp_path: Path) -> Path:
     """A kubeconfig for an account that may read and manage pods but not exec into them
     (the spec's Role minus ``pods/exec``)."""
-    rbac = client.RbacAuthorizationV1Api(ns.admin)
-    ns.core.create_namespaced_service_account(ns.name, {"metadata": {"name": NO_EXEC_ACCOUNT}})
-    rbac.create_namespaced_role(
-        ns.name,
+    rules = [
         {
-            "metadata": {"name": NO_EXEC_ACCOUNT},
-            "rules": [
-                {
-                    "apiGroups": [""],
-                    "resources": ["pods", "pods/log"],
-                    "verbs": ["get", "list", "create", "delete"],
-                }
-            ],
-        },
-    )
-    rbac.create_namespaced_role_binding(
-        ns.name,
-        {
-            "metadata": {"name": NO_EXEC_ACCOUNT},
-            "subjects": [{"kind": "ServiceAccount", "name": NO_EXEC_ACCOUNT, "namespace": ns.name}],
-            "roleRef": {
-                "kind": "Role",
-                "name": NO_EXEC_ACCOUNT,
-                "apiGroup": "rbac.authorization.k8s.io",
-            },
-        },
-    )
-    minted = ns.core.create_namespaced_service_account_token(
-        NO_EXEC_ACCOUNT, ns.name, {"spec": {"expirationSeconds": 3600}}
-    )
-    return _kubeconfig(ns, tmp_path / "no-exec.kubeconfig", NO_EXEC_ACCOUNT, minted.status.token)
+            "apiGroups": [""],
+            "resources": ["pods", "pods/log"],
+            "verbs": ["get", "list", "create", "delete"],
+        }
+    ]
+    return account_kubeconfig(ns, tmp_path, NO_EXEC_ACCOUNT, rules)

@@ -9,6 +9,7 @@ from pathlib import Path
 
 import pytest
 
+from tests.accounts import account_kubeconfig
 from tests.app.helpers import browser, browser_app, names, until
 from tests.conftest import Namespace
 from tests.kube_helpers import pod_manifest, settle_after_apiserver_restart
@@ -278,3 +279,26 @@ async def test_apiserver_restart_shows_a_banner_and_reconnects(namespace: Namesp
         await until(pilot, lambda: not banner.has_class("shown"), "the banner goes away", 30)
         assert live.state == "watching"
     settle_after_apiserver_restart(namespace.sandbox, namespace.core)
+
+
+async def test_an_action_the_account_lacks_is_disabled_and_says_why(
+    namespace: Namespace, tmp_path: Path
+) -> None:
+    _kwok_pods(namespace, "readonly")
+    rules = [{"apiGroups": [""], "resources": ["pods"], "verbs": ["get", "list", "watch"]}]
+    kubeconfig = account_kubeconfig(namespace, tmp_path, "reader", rules)
+    app = browser_app(kubeconfig, namespace.name)
+    async with app.run_test(size=(160, 30)) as pilot:
+        await until(pilot, lambda: names(app) == ["readonly"], "the pod")
+        await until(pilot, lambda: "delete pods" in browser(app).denied, "access review")
+        assert browser(app).check_action("delete", ()) is None  # shown disabled
+        await pilot.press("ctrl+d")
+        dialog = app.screen
+        assert isinstance(dialog, ErrorDialog)
+        assert "cannot delete pods" in dialog.what
+        assert '"delete"' in dialog.fix and "pods" in dialog.fix  # the Role rule to add
+    assert names_in(namespace) == ["readonly"]
+
+
+def names_in(ns: Namespace) -> list[str]:
+    return [p.metadata.name for p in ns.core.list_namespaced_pod(ns.name).items]

@@ -8,7 +8,7 @@ from typing import Any
 
 import yaml
 from rich.text import Text
-from textual import work
+from textual import events, work
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Vertical
@@ -443,6 +443,15 @@ class Browser(Screen[None]):
         if action == "cleanup" and self.kind.name != "pods":
             return None
         return True
+
+    def on_key(self, event: events.Key) -> None:
+        """A disabled key (the account lacks the verb) explains itself instead of doing
+        nothing: Textual passes keys of disabled bindings on to here."""
+        needs = {"ctrl+d": f"delete {self.kind.name}", "x": "delete pods", "X": "delete pods"}
+        need = needs.get(event.key)
+        if need and need in self.denied and not self.prompt_mode:
+            event.stop()
+            self._denied(need)
 
     def _denied(self, needs: str) -> bool:
         if needs in self.denied:
