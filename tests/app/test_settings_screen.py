@@ -1,0 +1,123 @@
+"""Settings and Test connection, driven by Pilot against the sandbox."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import pytest
+import yaml
+from textual.widgets import Input, Static
+
+from tests.app.helpers import browser, browser_app, names, until
+from tests.conftest import Namespace
+from tests.kube_helpers import pod_manifest
+from tests.terminal_helpers import restricted_kubeconfig
+from tui.app.dialogs import ConfirmDialog
+from tui.app.settings_screen import SettingsScreen
+from tui.core import settings as settings_mod
+from tui.core.settings import Settings
+
+pytestmark = pytest.mark.cluster
+
+
+def _diagnosis_text(app: Any) -> str:
+    return str(app.screen.query_one("#diagnosis", Static).render())
+
+
+async def _type(pilot: Any, field: str, value: str) -> None:
+    widget = pilot.app.screen.query_one(f"#{field}", Input)
+    widget.value = value
+    await pilot.pause()
+
+
+async def test_test_connection_as_admin_is_all_green(namespace: Namespace) -> None:
+    app = browser_app(namespace.sandbox.kubeconfig("admin"), namespace.name)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await pilot.press("comma")
+        assert isinstance(app.screen, SettingsScreen)
+        await pilot.press("ctrl+t")
+        await until(pilot, lambda: "Connected to https://" in _diagnosis_text(app), "diagnosis")
+        text = _diagnosis_text(app)
+        assert "✗" not in text and "!" not in text.split("\n", 2)[2]
+        for line in ("✓ kubeconfig", "✓ tls", "✓ authentication", "✓ can delete pods"):
+            assert line in text
+
+
+async def test_test_connection_as_the_restricted_account_lists_what_is_missing(
+    namespace: Namespace, tmp_path: Path
+) -> None:
+    kubeconfig = restricted_kubeconfig(namespace, tmp_path)
+    app = browser_app(kubeconfig, namespace.name)
+    async with app.run_test(size=(160, 50)) as pilot:
+        await pilot.press("comma", "ctrl+t")
+        await until(pilot, lambda: "Connected to" in _diagnosis_text(app), "diagnosis")
+        text = _diagnosis_text(app)
+        assert "! can watch pods" in text and "! can list events" in text
+        assert 'fix: to enable, add to the Role: - apiGroups: [""]  resources: ["events"]' in text
+
+
+async def test_a_bad_field_is_named_and_nothing_is_saved(
+    namespace: Namespace, tmp_path: Path
+) -> None:
+    path = tmp_path / "settings.yaml"
+    settings_mod.save(Settings(namespace=namespace.name), path)
+    before = path.read_text()
+    app = browser_app(namespace.sandbox.kubeconfig("admin"), namespace.name, settings_file=path)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await pilot.press("comma")
+        await _type(pilot, "f-namespace", "Bad_NS")
+        await _type(pilot, "f-resources-memory-request", "lots")
+        await pilot.press("ctrl+s")
+        assert isinstance(app.screen, SettingsScreen)
+        problem = str(app.screen.query_one("#p-namespace", Static).render())
+        assert "'Bad_NS' is not a valid namespace name" in problem
+        memory = str(app.screen.query_one("#p-resources-memory-request", Static).render())
+        assert "not a Kubernetes quantity" in memory
+    assert path.read_text() == before
+
+
+async def test_saving_writes_the_file_keeps_a_backup_and_reconnects(
+    namespace: Namespace, tmp_path: Path
+) -> None:
+    other = f"{namespace.name[:50]}-two"
+    namespace.core.create_namespace({"metadata": {"name": other}})
+    try:
+        namespace.core.create_namespaced_pod(other, pod_manifest("over-there", kwok=True))
+        path = tmp_path / "settings.yaml"
+        settings_mod.save(Settings(namespace=namespace.name, protect_selector="app=keep"), path)
+        before = path.read_text()
+        app = browser_app(
+            namespace.sandbox.kubeconfig("admin"),
+            namespace.name,
+            settings_file=path,
+            protect_selector="app=keep",
+        )
+        async with app.run_test(size=(120, 40)) as pilot:
+            await until(pilot, lambda: browser(app).lives.get("pods") is not None, "live")
+            await pilot.press("comma")
+            await _type(pilot, "f-namespace", other)
+            await pilot.press("ctrl+s")
+            await until(pilot, lambda: names(app) == ["over-there"], "the other namespace")
+            assert browser(app).namespace == other
+        saved = yaml.safe_load(path.read_text())
+        assert saved["namespace"] == other and saved["protect_selector"] == "app=keep"
+        assert path.with_name(path.name + ".bak").read_text() == before
+    finally:
+        namespace.core.delete_namespace(other)
+
+
+async def test_escape_with_unsaved_changes_asks_first(namespace: Namespace) -> None:
+    app = browser_app(namespace.sandbox.kubeconfig("admin"), namespace.name)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await pilot.press("comma", "escape")
+        assert not isinstance(app.screen, SettingsScreen)  # nothing changed: straight back
+        await pilot.press("comma")
+        await _type(pilot, "f-protect-selector", "app=other")
+        await pilot.press("escape")
+        assert isinstance(app.screen, ConfirmDialog)
+        await pilot.press("escape")  # keep editing
+        assert isinstance(app.screen, SettingsScreen)
+        await pilot.press("escape", "y")
+        assert not isinstance(app.screen, SettingsScreen)
+        assert browser(app).wb.settings.protect_selector == "app=opencode-manager"

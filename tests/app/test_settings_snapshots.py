@@ -1,0 +1,56 @@
+"""Snapshots of the settings screen at 80x24 and 120x40 (a fixed, unreachable kubeconfig, so
+every run renders the same text, including the diagnosis that stops at step one)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import pytest
+from textual.pilot import Pilot
+from textual.widgets import Static
+
+from tests.app.helpers import browser_app, until
+
+SIZES = [(80, 24), (120, 40)]
+KUBECONFIG = Path("/nonexistent/podbay/kubeconfig")
+
+
+def _app() -> Any:
+    return browser_app(
+        KUBECONFIG, "opencode-manager", namespace_allow_list=["opencode-manager", "ci"]
+    )
+
+
+@pytest.mark.parametrize("size", SIZES, ids=lambda s: f"{s[0]}x{s[1]}")
+def test_settings_form(snap_compare: Any, size: tuple[int, int]) -> None:
+    async def run(pilot: Pilot[Any]) -> None:
+        await pilot.press("comma")
+        await pilot.pause(0.3)
+
+    assert snap_compare(_app(), terminal_size=size, run_before=run)
+
+
+@pytest.mark.parametrize("size", SIZES, ids=lambda s: f"{s[0]}x{s[1]}")
+def test_settings_diagnosis(snap_compare: Any, size: tuple[int, int]) -> None:
+    async def run(pilot: Pilot[Any]) -> None:
+        await pilot.press("comma", "ctrl+t")
+        await until(
+            pilot,
+            lambda: "Not usable" in str(pilot.app.screen.query_one("#diagnosis", Static).render()),
+            "the diagnosis",
+        )
+        await pilot.pause(0.3)
+
+    assert snap_compare(_app(), terminal_size=size, run_before=run)
+
+
+@pytest.mark.parametrize("size", SIZES, ids=lambda s: f"{s[0]}x{s[1]}")
+def test_settings_field_error(snap_compare: Any, size: tuple[int, int]) -> None:
+    async def run(pilot: Pilot[Any]) -> None:
+        await pilot.press("comma")
+        pilot.app.screen.query_one("#f-namespace").value = "Bad_NS"
+        await pilot.press("ctrl+s")
+        await pilot.pause(0.3)
+
+    assert snap_compare(_app(), terminal_size=size, run_before=run)
