@@ -8,12 +8,14 @@ import time
 from pathlib import Path
 
 import pytest
+import yaml
 
 from tests.accounts import account_kubeconfig
 from tests.app.helpers import browser, browser_app, names, until
 from tests.conftest import Namespace
 from tests.kube_helpers import pod_manifest, settle_after_apiserver_restart
-from tui.app.dialogs import ConfirmDialog, ErrorDialog, HelpScreen, TextViewer
+from tests.terminal_helpers import restricted_kubeconfig
+from tui.app.dialogs import ConfirmDialog, ErrorDialog, HelpScreen, Picker, TextViewer
 from tui.core.models import MANAGED_BY, MANAGER, PodRequest
 from tui.core.settings import Settings
 from tui.core.workbench import Workbench
@@ -302,3 +304,39 @@ async def test_an_action_the_account_lacks_is_disabled_and_says_why(
 
 def names_in(ns: Namespace) -> list[str]:
     return [p.metadata.name for p in ns.core.list_namespaced_pod(ns.name).items]
+
+
+async def test_context_switch_with_the_picker_and_the_command_palette(
+    namespace: Namespace, tmp_path: Path
+) -> None:
+    """Two contexts in one kubeconfig: admin and the spec's restricted account."""
+    _kwok_pods(namespace, "ctxpod")
+    admin = yaml.safe_load(namespace.sandbox.kubeconfig("admin").read_text())
+    limited = yaml.safe_load(restricted_kubeconfig(namespace, tmp_path).read_text())
+    admin["contexts"][0]["name"] = "admin"
+    admin["current-context"] = "admin"
+    user = dict(limited["users"][0], name="limited-user")
+    admin["users"].append(user)
+    admin["contexts"].append(
+        {"name": "limited", "context": {**admin["contexts"][0]["context"], "user": "limited-user"}}
+    )
+    kubeconfig = tmp_path / "two-contexts.kubeconfig"
+    kubeconfig.write_text(yaml.safe_dump(admin))
+    app = browser_app(kubeconfig, namespace.name)
+    async with app.run_test(size=(160, 40)) as pilot:
+        await until(pilot, lambda: names(app) == ["ctxpod"], "the pod")
+        assert browser(app).lives["pods"].state == "watching"
+        await pilot.press("colon", *"ctx", "enter")
+        assert isinstance(app.screen, Picker)
+        assert app.screen.choices == ["admin", "limited"]
+        await pilot.press(*"lim", "enter")
+        await until(pilot, lambda: app.workbench.settings.context == "limited", "switched")
+        await until(pilot, lambda: names(app) == ["ctxpod"], "listed again")
+        await until(pilot, lambda: browser(app).lives["pods"].state == "polling", "no watch")
+        assert browser(app).connection_context() == "limited"
+
+        await pilot.press("ctrl+p")
+        await pilot.press(*"Services")
+        await pilot.pause(0.5)
+        await pilot.press("enter")
+        await until(pilot, lambda: browser(app).kind.name == "services", "the palette's Services")

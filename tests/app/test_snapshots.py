@@ -211,3 +211,28 @@ def test_error_dialog(scene: Scene, snap_compare: Any, size: tuple[int, int]) ->
         )
 
     assert snap_compare(app(), terminal_size=size, run_before=_then(*keys))
+
+
+@pytest.mark.parametrize("size", SIZES, ids=lambda s: f"{s[0]}x{s[1]}")
+def test_describe_ingress(scene: Scene, snap_compare: Any, size: tuple[int, int]) -> None:
+    async def described(pilot: Pilot[Any]) -> None:
+        await until(pilot, lambda: len(browser(pilot.app).table.rows) == 1, "the ingress")  # type: ignore[arg-type]
+        await pilot.press("d")
+        await until(pilot, lambda: type(pilot.app.screen).__name__ == "TextViewer", "describe")
+
+    assert snap_compare(_app(scene), terminal_size=size, run_before=_then("3", wait=described))
+
+
+@pytest.mark.parametrize("size", SIZES, ids=lambda s: f"{s[0]}x{s[1]}")
+def test_namespace_picker(scene: Scene, snap_compare: Any, size: tuple[int, int]) -> None:
+    def app() -> Any:
+        allowed = [NS, "team-a", "team-b"]
+        return browser_app(
+            scene.kubeconfig, NS, clock=lambda: scene.clock, namespace_allow_list=allowed
+        )
+
+    async def picked(pilot: Pilot[Any]) -> None:
+        await until(pilot, lambda: type(pilot.app.screen).__name__ == "Picker", "the picker")
+
+    keys = ("colon", *"ns", "enter")
+    assert snap_compare(app(), terminal_size=size, run_before=_then(*keys, wait=picked))

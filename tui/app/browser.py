@@ -239,7 +239,7 @@ class Browser(Screen[None]):
             state = Text("○ listing", "yellow")
         else:
             state = Text("● reconnecting", "red")
-        ctx = self.wb.settings.context or self._current_context()
+        ctx = self.wb.settings.context or self.connection_context()
         shown, total = len(table.view), len(table.rows)
         noun = self.kind.kind.lower() if total == 1 else self.kind.name
         count = f"{shown}/{total} {noun}" if shown != total else f"{total} {noun}"
@@ -257,7 +257,8 @@ class Browser(Screen[None]):
             status.append(" │ cannot: " + ", ".join(sorted(self.denied)), "yellow")
         self.query_one("#status", Static).update(status)
 
-    def _current_context(self) -> str | None:
+    def connection_context(self) -> str | None:
+        """The context the current connection was made from (None before connecting)."""
         try:
             return self.wb.connection.context if self.connected else None
         except PodbayError:
