@@ -170,28 +170,33 @@ async def test_running_to_completed_appears_without_a_key(real_node: Namespace) 
 async def test_cleanup_previews_exactly_what_it_deletes(real_node: Namespace) -> None:
     ns = real_node
     managed = {MANAGED_BY: MANAGER}
-    for name, labels in (
-        ("done-managed", {**managed, "app": "t"}),
-        ("done-protected", {**managed, "app": "opencode-manager"}),
-        ("done-unmanaged", {"app": "t"}),
+    for name, labels, command in (
+        ("done-managed", {**managed, "app": "t"}, ["true"]),
+        ("done-protected", {**managed, "app": "opencode-manager"}, ["true"]),
+        ("done-unmanaged", {"app": "t"}, ["true"]),
+        ("failed-managed", {**managed, "app": "t"}, ["false"]),
     ):
-        manifest = pod_manifest(name, labels=labels, container={"command": ["true"]})
+        manifest = pod_manifest(name, labels=labels, container={"command": command})
         ns.core.create_namespaced_pod(ns.name, manifest)
     app = browser_app(ns.sandbox.kubeconfig("admin"), ns.name)
     async with app.run_test(size=(120, 40)) as pilot:
-        await until(
-            pilot,
-            lambda: [r.cells[2] for r in browser(app).table.view] == ["Completed"] * 3,
-            "three completed pods",
-            timeout=60,
-        )
+        await until(pilot, lambda: len(names(app)) == 4, "four pods")
         live = browser(app).lives["pods"]
+
+        def phases() -> list[str]:
+            by_name = {o["metadata"]["name"]: o["status"].get("phase") for o in live.cache.items()}
+            return [str(by_name[n]) for n in sorted(by_name)]
+
         await until(  # the container may show Completed a moment before the pod's phase does
             pilot,
-            lambda: [o["status"].get("phase") for o in live.cache.items()] == ["Succeeded"] * 3,
-            "phase Succeeded",
+            lambda: phases() == ["Succeeded"] * 3 + ["Failed"],
+            "three Succeeded and one Failed",
+            timeout=60,
         )
-        await pilot.press("x")
+        await pilot.press("X")  # Failed too: previewed, then cancelled
+        assert isinstance(app.screen, ConfirmDialog)
+        assert any(i.startswith("delete") and "failed-managed" in i for i in app.screen.items)
+        await pilot.press("escape", "x")
         dialog = app.screen
         assert isinstance(dialog, ConfirmDialog)
         deletes = [i for i in dialog.items if i.startswith("delete")]
@@ -201,7 +206,34 @@ async def test_cleanup_previews_exactly_what_it_deletes(real_node: Namespace) ->
         assert "done-unmanaged" in keeps[1] and "not created by podbay" in keeps[1]
         await pilot.press("y")
         await until(pilot, lambda: "done-managed" not in names(app), "cleaned pod leaves")
-        assert names(app) == ["done-protected", "done-unmanaged"]
+        assert names(app) == ["done-protected", "done-unmanaged", "failed-managed"]
+
+
+async def test_moving_sorting_and_reloading(namespace: Namespace) -> None:
+    for i, node in enumerate(("kwok-node-1", "kwok-node-0", "kwok-node-1")):
+        manifest = pod_manifest(f"p{i}", kwok=True, nodeName=node)
+        namespace.core.create_namespaced_pod(namespace.name, manifest)
+    app = browser_app(namespace.sandbox.kubeconfig("admin"), namespace.name)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await until(pilot, lambda: names(app) == ["p0", "p1", "p2"], "three pods")
+        table = browser(app).table
+        await pilot.press("j", "j")
+        assert table.current is not None and table.current.name == "p2"
+        await pilot.press("k")
+        assert table.current is not None and table.current.name == "p1"
+        await pilot.press("G")
+        assert table.cursor == 2
+        await pilot.press("g")
+        assert table.cursor == 0
+        await pilot.press("O")  # by node, then name
+        assert names(app) == ["p1", "p0", "p2"]
+        for key in ("S", "T", "R"):  # equal values everywhere: name breaks the tie
+            await pilot.press(key)
+            assert names(app) == ["p0", "p1", "p2"]
+        before = browser(app).lives["pods"]
+        await pilot.press("ctrl+r")
+        await until(pilot, lambda: browser(app).lives["pods"] is not before, "a new list")
+        await until(pilot, lambda: len(names(app)) == 3, "re-listed")
 
 
 async def test_yaml_describe_and_help(namespace: Namespace) -> None:
