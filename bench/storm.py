@@ -8,6 +8,7 @@ how many patches were sent.
 
 from __future__ import annotations
 
+import os
 import sys
 import threading
 import time
@@ -44,5 +45,8 @@ def storm(kubeconfig: str, ns: str, names: list[str], rate: float, seconds: floa
 
 
 if __name__ == "__main__":
+    # On a real setup the storm comes from a remote cluster, not from the CPUs the TUI runs
+    # on; at lower priority the generator does not starve the app being measured.
+    os.nice(10)
     kubeconfig, namespace, rate, seconds, *pods = sys.argv[1:]
     print(storm(kubeconfig, namespace, pods, float(rate), float(seconds)))
