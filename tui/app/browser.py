@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 import time
+from pathlib import Path
 from typing import Any
 
 import yaml
@@ -602,9 +603,25 @@ class Browser(Screen[None]):
         if isinstance(error, PodbayError):
             self.app.push_screen(ErrorDialog(error.what, error.fix))
         else:
+            log = record_bug(error)
             self.app.push_screen(
                 ErrorDialog(
                     f"unexpected error: {type(error).__name__}: {error}",
-                    "this is a podbay bug; the log at ~/.local/state/podbay/tui.log has details",
+                    f"this is a podbay bug; the traceback is in {log} — please report it",
                 )
             )
+
+
+def record_bug(error: BaseException | None) -> Path:
+    """Append the traceback of an unexpected error to the TUI's log (never shown on screen)."""
+    import os
+    import traceback
+
+    state = Path(os.environ.get("XDG_STATE_HOME") or Path.home() / ".local" / "state")
+    log = state / "podbay" / "tui.log"
+    log.parent.mkdir(parents=True, exist_ok=True)
+    with log.open("a") as f:
+        f.write(f"--- {dt.datetime.now(dt.UTC).isoformat()}\n")
+        if error is not None:
+            f.writelines(traceback.format_exception(error))
+    return log
