@@ -194,7 +194,7 @@ class SettingsScreen(Screen[bool]):
         data["default_resources"] = resources
         return data
 
-    def validated(self) -> Settings | None:
+    def validated(self, doing: str = "Not saved") -> Settings | None:
         """The settings as typed, or None after showing every problem under its field."""
         for problem in self.query(".problem"):
             if problem.id != "p-context":
@@ -215,7 +215,7 @@ class SettingsScreen(Screen[bool]):
                     widget = target.first(Static)
                     widget.update(f"{msg}")
                     widget.add_class("shown")
-            self.notify("Not saved: fix the fields marked in red", severity="error")
+            self.notify(f"{doing}: fix the fields marked in red", severity="error")
             return None
 
     @property
@@ -262,7 +262,7 @@ class SettingsScreen(Screen[bool]):
         )
 
     def action_test(self) -> None:
-        settings = self.validated()
+        settings = self.validated("Not tested")
         if settings is None or self.testing:
             return
         self.testing = True
