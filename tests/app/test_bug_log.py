@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 
-from tui.app.browser import record_bug
+from tui.app.buglog import record_bug
 
 
 def test_record_bug_appends_the_traceback(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:

@@ -4,11 +4,9 @@ from __future__ import annotations
 
 import datetime as dt
 import time
-from pathlib import Path
 from typing import Any
 
 import yaml
-from rich.text import Text
 from textual import events, work
 from textual.app import ComposeResult
 from textual.binding import Binding
@@ -18,6 +16,8 @@ from textual.suggester import SuggestFromList
 from textual.widgets import ContentSwitcher, Footer, Input, Static
 from textual.worker import Worker, WorkerState
 
+from tui.app import status
+from tui.app.buglog import record_bug
 from tui.app.dialogs import ConfirmDialog, ErrorDialog, HelpScreen, Picker, TextViewer
 from tui.app.live import MIN_INTERVAL, LiveList
 from tui.app.resource_table import ResourceTable, filter_predicate
@@ -204,59 +204,29 @@ class Browser(Screen[None]):
 
     def update_chrome(self) -> None:
         table = self.table
-        crumbs = Text()
-        for kind in KINDS.values():
-            t = self.query_one(f"#table-{kind.name}", ResourceTable)
-            count = f"({len(t.rows)})" if kind.name in self.lives else ""
-            style = "reverse bold" if kind is self.kind else ""
-            crumbs.append(f" {kind.title}{count} ", style)
-            crumbs.append(" ")
-        self.query_one("#crumbs", Static).update(crumbs)
-
+        counts = {
+            name: len(self.query_one(f"#table-{name}", ResourceTable).rows) for name in self.lives
+        }
+        self.query_one("#crumbs", Static).update(status.crumbs(self.kind, counts))
         live = self.lives.get(self.kind.name)
-        banner = self.query_one("#banner", Static)
-        if self.connect_error is not None:
-            banner.update(
-                f"Not connected: {self.connect_error.what}\n"
-                f"What to do: {self.connect_error.fix}  (',' opens Settings)"
-            )
-            banner.add_class("shown")
-        elif live is not None and live.state.startswith("reconnecting"):
-            why = live.state.split(":", 1)[1].strip()
-            banner.update(f"Connection lost — reconnecting ({why}); rows may be stale")
-            banner.add_class("shown")
-        else:
-            banner.remove_class("shown")
-
-        if self.connect_error is not None:
-            state = Text("● disconnected", "red")
-        elif live is None:
-            state = Text("○ connecting", "yellow")
-        elif live.state == "watching":
-            state = Text("● live", "green")
-        elif live.state == "polling":
-            state = Text("● polling (no watch permission)", "yellow")
-        elif live.state == "starting":
-            state = Text("○ listing", "yellow")
-        else:
-            state = Text("● reconnecting", "red")
-        ctx = self.wb.settings.context or self.connection_context()
-        shown, total = len(table.view), len(table.rows)
-        noun = self.kind.kind.lower() if total == 1 else self.kind.name
-        count = f"{shown}/{total} {noun}" if shown != total else f"{total} {noun}"
-        # what changes most comes first, so an 80-column bar keeps it
-        status = Text.assemble(" ", state, " │ ", count)
-        if self.filters.get(self.kind.name):
-            status.append(f" │ /{self.filters[self.kind.name]}", "cyan")
-        if table.marks:
-            status.append(f" │ {len(table.marks)} marked", "magenta")
-        status.append(" │ ns ")
-        status.append(self.namespace, "bold")
-        status.append(" │ ")
-        status.append(ctx or "-", "bold")
-        if self.denied:
-            status.append(" │ cannot: " + ", ".join(sorted(self.denied)), "yellow")
-        self.query_one("#status", Static).update(status)
+        live_state = live.state if live is not None else None
+        text = status.banner(self.connect_error, live_state)
+        shown = self.query_one("#banner", Static)
+        shown.set_class(text is not None, "shown")
+        if text is not None:
+            shown.update(text)
+        line = status.StatusLine(
+            state=status.connection_state(self.connect_error, live_state),
+            kind=self.kind,
+            shown=len(table.view),
+            total=len(table.rows),
+            namespace=self.namespace,
+            context=self.wb.settings.context or self.connection_context(),
+            filter=self.filters.get(self.kind.name, ""),
+            marks=len(table.marks),
+            denied=list(self.denied),
+        )
+        self.query_one("#status", Static).update(line.render())
 
     def connection_context(self) -> str | None:
         """The context the current connection was made from (None before connecting)."""
@@ -289,9 +259,13 @@ class Browser(Screen[None]):
         self.update_chrome()
 
     def switch_context(self, context: str) -> None:
-        self.stop_live()
         new = self.wb.settings.model_copy(update={"context": context})
         self.wb.update_settings(new, persist=False)
+        self.reconnect()
+
+    def reconnect(self) -> None:
+        """Start over with the workbench's current settings (new context or settings)."""
+        self.stop_live()
         self.connected = False
         self.denied = {}
         self.access_asked = False
@@ -473,12 +447,8 @@ class Browser(Screen[None]):
 
         def done(changed: bool | None) -> None:
             if changed:
-                self.stop_live()
                 self.namespace = self.wb.settings.namespace
-                self.connected = False
-                self.denied = {}
-                self.access_asked = False
-                self.connect()
+                self.reconnect()
 
         self.app.push_screen(SettingsScreen(self.wb), done)
 
@@ -610,18 +580,3 @@ class Browser(Screen[None]):
                     f"this is a podbay bug; the traceback is in {log} — please report it",
                 )
             )
-
-
-def record_bug(error: BaseException | None) -> Path:
-    """Append the traceback of an unexpected error to the TUI's log (never shown on screen)."""
-    import os
-    import traceback
-
-    state = Path(os.environ.get("XDG_STATE_HOME") or Path.home() / ".local" / "state")
-    log = state / "podbay" / "tui.log"
-    log.parent.mkdir(parents=True, exist_ok=True)
-    with log.open("a") as f:
-        f.write(f"--- {dt.datetime.now(dt.UTC).isoformat()}\n")
-        if error is not None:
-            f.writelines(traceback.format_exception(error))
-    return log

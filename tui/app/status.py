@@ -1,0 +1,79 @@
+"""The browser's chrome as text: the tab bar, the fault banner and the status bar.
+
+Pure functions of what the browser knows, so the wording lives in one place.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from rich.text import Text
+
+from tui.app.rows import KINDS, ListKind
+from tui.core.errors import PodbayError
+
+
+def crumbs(active: ListKind, counts: dict[str, int]) -> Text:
+    """``Pods(12)  Services  Ingresses`` — counts only for lists that are live."""
+    text = Text()
+    for kind in KINDS.values():
+        count = f"({counts[kind.name]})" if kind.name in counts else ""
+        text.append(f" {kind.title}{count} ", "reverse bold" if kind is active else "")
+        text.append(" ")
+    return text
+
+
+def banner(connect_error: PodbayError | None, live_state: str | None) -> str | None:
+    """What is wrong with the connection, or None when nothing is."""
+    if connect_error is not None:
+        return (
+            f"Not connected: {connect_error.what}\n"
+            f"What to do: {connect_error.fix}  (',' opens Settings)"
+        )
+    if live_state is not None and live_state.startswith("reconnecting"):
+        why = live_state.split(":", 1)[1].strip()
+        return f"Connection lost — reconnecting ({why}); rows may be stale"
+    return None
+
+
+def connection_state(connect_error: PodbayError | None, live_state: str | None) -> Text:
+    if connect_error is not None:
+        return Text("● disconnected", "red")
+    return {
+        None: Text("○ connecting", "yellow"),
+        "watching": Text("● live", "green"),
+        "polling": Text("● polling (no watch permission)", "yellow"),
+        "starting": Text("○ listing", "yellow"),
+    }.get(live_state, Text("● reconnecting", "red"))
+
+
+@dataclass
+class StatusLine:
+    state: Text
+    kind: ListKind
+    shown: int
+    total: int
+    namespace: str
+    context: str | None
+    filter: str = ""
+    marks: int = 0
+    denied: list[str] = field(default_factory=list)
+
+    def render(self) -> Text:
+        """What changes most comes first, so an 80-column bar keeps it."""
+        noun = self.kind.kind.lower() if self.total == 1 else self.kind.name
+        count = f"{self.total} {noun}"
+        if self.shown != self.total:
+            count = f"{self.shown}/{count}"
+        text = Text.assemble(" ", self.state, " │ ", count)
+        if self.filter:
+            text.append(f" │ /{self.filter}", "cyan")
+        if self.marks:
+            text.append(f" │ {self.marks} marked", "magenta")
+        text.append(" │ ns ")
+        text.append(self.namespace, "bold")
+        text.append(" │ ")
+        text.append(self.context or "-", "bold")
+        if self.denied:
+            text.append(" │ cannot: " + ", ".join(sorted(self.denied)), "yellow")
+        return text
