@@ -14,11 +14,15 @@ from tests.app.helpers import browser_app, until
 
 SIZES = [(80, 24), (120, 40)]
 KUBECONFIG = Path("/nonexistent/podbay/kubeconfig")
+SETTINGS_FILE = Path("/nonexistent/podbay/settings.yaml")
 
 
 def _app() -> Any:
     return browser_app(
-        KUBECONFIG, "opencode-manager", namespace_allow_list=["opencode-manager", "ci"]
+        KUBECONFIG,
+        "opencode-manager",
+        settings_file=SETTINGS_FILE,
+        namespace_allow_list=["opencode-manager", "ci"],
     )
 
 

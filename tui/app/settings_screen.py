@@ -16,10 +16,12 @@ from textual.binding import Binding
 from textual.containers import Horizontal, Vertical, VerticalScroll
 from textual.screen import Screen
 from textual.widgets import Footer, Input, Label, Select, Static, Switch
+from textual.worker import Worker, WorkerState
 
+from tui.app.buglog import record_bug
 from tui.app.dialogs import ConfirmDialog, ErrorDialog
 from tui.core.errors import PodbayError
-from tui.core.settings import Settings
+from tui.core.settings import Settings, settings_path
 from tui.core.workbench import Workbench
 
 # (field id, label, hint) in the order of the form; ids are Settings keys, with
@@ -95,13 +97,15 @@ class SettingsScreen(Screen[bool]):
         super().__init__()
         self.wb = workbench
         self.original = workbench.settings
+        self.path = workbench.settings_file or settings_path()
         self.testing = False
+        self._contexts_filled = False
 
     # ---- layout --------------------------------------------------------------------------
     def compose(self) -> ComposeResult:
         s = self.original
         yield Static(
-            Text.assemble(("Settings", "bold"), f"  {self.wb.settings_file or 'not saved'}"),
+            Text.assemble(("Settings", "bold"), f"  saved to {self.path}"),
             id="settings-title",
         )
         with VerticalScroll(id="settings-body"):
@@ -167,9 +171,17 @@ class SettingsScreen(Screen[bool]):
             problem.add_class("shown")
         else:
             problem.remove_class("shown")
-        chosen = self.original.context
-        select.set_options([(f"{n}{'  (current)' if n == current else ''}", n) for n in names])
-        if chosen in names:
+        # keep what is chosen (or saved) even when this kubeconfig does not name it: dropping
+        # it silently would change the settings behind the user's back
+        if self._contexts_filled:
+            chosen = select.value if isinstance(select.value, str) else None
+        else:
+            chosen, self._contexts_filled = self.original.context, True
+        options = [(f"{n}{'  (current)' if n == current else ''}", n) for n in names]
+        if chosen and chosen not in names:
+            options.append((f"{chosen}  (not in this kubeconfig)", chosen))
+        select.set_options(options)
+        if chosen:
             select.value = chosen
 
     # ---- reading the form ----------------------------------------------------------------
@@ -237,7 +249,7 @@ class SettingsScreen(Screen[bool]):
             fix = (
                 exc.fix
                 if isinstance(exc, PodbayError)
-                else (f"check that {self.wb.settings_file} is writable (or set $PODBAY_CONFIG)")
+                else f"check that {self.path} is writable (or set $PODBAY_CONFIG)"
             )
             self.app.push_screen(ErrorDialog(f"settings not saved: {what}", fix))
             return
@@ -280,6 +292,23 @@ class SettingsScreen(Screen[bool]):
         self.testing = False
         self.query_one("#diagnosis", Static).update(render_diagnosis(diag))
         self.query_one("#settings-body", VerticalScroll).scroll_home(animate=False)
+
+    def on_worker_state_changed(self, event: Worker.StateChanged) -> None:
+        """diagnose() reports what it finds as checks; anything it raises is a bug."""
+        if event.state != WorkerState.ERROR:
+            return
+        self.testing = False
+        error = event.worker.error
+        log = record_bug(error)
+        self.query_one("#diagnosis", Static).update(
+            Text(f"Test connection failed unexpectedly: {type(error).__name__}: {error}", "red")
+        )
+        self.app.push_screen(
+            ErrorDialog(
+                f"unexpected error while testing the connection: {type(error).__name__}: {error}",
+                f"this is a podbay bug; the traceback is in {log} — please report it",
+            )
+        )
 
 
 def render_diagnosis(diag: Any) -> Text:
