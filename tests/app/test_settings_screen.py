@@ -7,13 +7,13 @@ from typing import Any
 
 import pytest
 import yaml
-from textual.widgets import Input, Static
+from textual.widgets import Input, Select, Static
 
-from tests.app.helpers import browser, browser_app, names, until
+from tests.app.helpers import browser, browser_app, names, renamed_context_kubeconfig, until
 from tests.conftest import Namespace
 from tests.kube_helpers import pod_manifest
 from tests.terminal_helpers import restricted_kubeconfig
-from tui.app.dialogs import ConfirmDialog
+from tui.app.dialogs import ConfirmDialog, ErrorDialog
 from tui.app.settings_screen import SettingsScreen
 from tui.core import settings as settings_mod
 from tui.core.settings import Settings
@@ -121,3 +121,61 @@ async def test_escape_with_unsaved_changes_asks_first(namespace: Namespace) -> N
         await pilot.press("escape", "y")
         assert not isinstance(app.screen, SettingsScreen)
         assert browser(app).wb.settings.protect_selector == "app=opencode-manager"
+
+
+async def test_a_failed_save_names_the_file_and_keeps_the_form(namespace: Namespace) -> None:
+    # /proc takes no new files, even for root: the write fails for real
+    path = Path("/proc/podbay-test/settings.yaml")
+    app = browser_app(namespace.sandbox.kubeconfig("admin"), namespace.name, settings_file=path)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await pilot.press("comma")
+        await _type(pilot, "f-protect-selector", "app=other")
+        await pilot.press("ctrl+s")
+        assert isinstance(app.screen, ErrorDialog)
+        assert f"cannot write the settings file {path}" in app.screen.what
+        assert "permissions" in app.screen.fix
+        await pilot.press("escape")
+        assert isinstance(app.screen, SettingsScreen)
+        assert app.screen.query_one("#f-protect-selector", Input).value == "app=other"
+        assert browser(app).wb.settings.protect_selector == "app=opencode-manager"
+    assert not path.parent.exists()
+
+
+async def test_the_context_picker_follows_the_typed_kubeconfig(
+    namespace: Namespace, tmp_path: Path
+) -> None:
+    renamed = renamed_context_kubeconfig(
+        namespace.sandbox.kubeconfig("admin"), tmp_path / "ctx.kubeconfig", "elsewhere"
+    )
+    app = browser_app(namespace.sandbox.kubeconfig("admin"), namespace.name, context=None)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await pilot.press("comma")
+        screen = app.screen
+        select = screen.query_one("#f-context", Select)
+        problem = screen.query_one("#p-context", Static)
+        assert not problem.has_class("shown")
+        await _type(pilot, "f-kubeconfig", str(tmp_path / "missing.kubeconfig"))
+        assert problem.has_class("shown")
+        assert "missing.kubeconfig" in str(problem.render())
+        assert "does not exist" in str(problem.render())
+        await _type(pilot, "f-kubeconfig", str(renamed))
+        assert not problem.has_class("shown")
+        assert [value for _, value in select._options if isinstance(value, str)] == ["elsewhere"]
+        select.value = "elsewhere"
+        await _type(pilot, "f-kubeconfig", f" {renamed} ")  # re-read: the pick stays
+        assert select.value == "elsewhere"
+        await pilot.press("ctrl+s")
+        assert not isinstance(app.screen, SettingsScreen)
+        assert browser(app).wb.settings.context == "elsewhere"
+
+
+async def test_a_saved_context_missing_from_the_kubeconfig_is_kept(namespace: Namespace) -> None:
+    app = browser_app(namespace.sandbox.kubeconfig("admin"), namespace.name, context="gone-away")
+    async with app.run_test(size=(80, 24)) as pilot:
+        await pilot.press("comma")
+        screen = app.screen
+        assert isinstance(screen, SettingsScreen)
+        assert screen.query_one("#f-context", Select).value == "gone-away"
+        assert not screen.dirty
+        await pilot.press("escape")  # nothing changed: no question
+        assert not isinstance(app.screen, SettingsScreen)
