@@ -17,6 +17,7 @@ import pytest
 from kubernetes import client
 from kubernetes.client.exceptions import ApiException
 from textual.pilot import Pilot
+from textual.widgets import Input
 
 from tests.app.helpers import browser, browser_app, renamed_context_kubeconfig, until
 from tests.kube_helpers import KWOK_PLACEMENT, pod_manifest, wait_pod
@@ -233,6 +234,8 @@ def test_namespace_picker(scene: Scene, snap_compare: Any, size: tuple[int, int]
 
     async def picked(pilot: Pilot[Any]) -> None:
         await until(pilot, lambda: type(pilot.app.screen).__name__ == "Picker", "the picker")
+        pilot.app.screen.query_one(Input).cursor_blink = False  # else the caret may be mid-blink
+        await pilot.pause(0.2)
 
     keys = ("colon", *"ns", "enter")
     assert snap_compare(app(), terminal_size=size, run_before=_then(*keys, wait=picked))
