@@ -82,6 +82,22 @@ def pty_launch(sb: Sandbox, ns: str, count: int) -> tuple[float, float]:
         proc.terminate(force=True)
 
 
+async def key_latencies(app: Any, table: Any, seconds: float) -> list[float]:
+    """Press ``j`` (``g`` at the bottom) every 50 ms for ``seconds``; each sample is the time
+    from the key until the table's cursor has moved."""
+    latencies: list[float] = []
+    t0 = time.perf_counter()
+    while time.perf_counter() - t0 < seconds:
+        target = table.cursor + 1 if table.cursor < len(table.view) - 1 else 0
+        k0 = time.perf_counter()
+        app.simulate_key("j" if target else "g")
+        while table.cursor != target:
+            await asyncio.sleep(0.001)
+        latencies.append(time.perf_counter() - k0)
+        await asyncio.sleep(0.05)
+    return latencies
+
+
 async def measure_app(sb: Sandbox, ns: str, count: int, storm_seconds: float) -> dict[str, Any]:
     settings = Settings(kubeconfig=str(sb.kubeconfig("admin")), namespace=ns)
     wb = Workbench(settings)
@@ -137,17 +153,8 @@ async def measure_app(sb: Sandbox, ns: str, count: int, storm_seconds: float) ->
                 for k in range(2)
             ]
             await asyncio.sleep(1.0)  # let the storm reach its rate
-            latencies: list[float] = []
             table = browser.table
-            t0 = time.perf_counter()
-            while time.perf_counter() - t0 < storm_seconds - 2:
-                target = table.cursor + 1 if table.cursor < count - 1 else 0
-                k0 = time.perf_counter()
-                app.simulate_key("j" if target else "g")
-                while table.cursor != target:
-                    await asyncio.sleep(0.001)
-                latencies.append(time.perf_counter() - k0)
-                await asyncio.sleep(0.05)
+            latencies = await key_latencies(app, table, storm_seconds - 2)
             elapsed = storm_seconds
             total = sum([int((await c.communicate())[0]) for c in storms])
             out["storm_rate"] = total / elapsed
@@ -171,6 +178,7 @@ async def measure_app(sb: Sandbox, ns: str, count: int, storm_seconds: float) ->
                     obj = copy.deepcopy(objects[i % len(objects)])
                     obj["metadata"]["labels"]["replay"] = str(i)
                     obj["metadata"]["resourceVersion"] = str(10**9 + i)
+                    live.cache.upsert(obj)  # stored and derived, as the watch thread does
                     live._on_change([Change("MODIFIED", obj)])
                     sent[0] += 1
                     i += 1
@@ -180,16 +188,8 @@ async def measure_app(sb: Sandbox, ns: str, count: int, storm_seconds: float) ->
             apply_times.clear()
             feeder = threading.Thread(target=replay, daemon=True)
             feeder.start()
-            latencies = []
             t0 = time.perf_counter()
-            while time.perf_counter() - t0 < storm_seconds:
-                target = table.cursor + 1 if table.cursor < count - 1 else 0
-                k0 = time.perf_counter()
-                app.simulate_key("j" if target else "g")
-                while table.cursor != target:
-                    await asyncio.sleep(0.001)
-                latencies.append(time.perf_counter() - k0)
-                await asyncio.sleep(0.05)
+            latencies = await key_latencies(app, table, storm_seconds)
             stop.set()
             replay_elapsed = time.perf_counter() - t0
             out["replay_rate"] = sent[0] / replay_elapsed

@@ -13,7 +13,7 @@ from textual.message import Message
 from textual.widget import Widget
 
 from tui.app.resource_table import ResourceTable
-from tui.app.rows import ListKind, Row
+from tui.app.rows import ListKind
 from tui.core.resources import Collection
 from tui.core.watchcache import Change, WatchCache
 
@@ -33,7 +33,10 @@ class LiveList:
     ) -> None:
         self.kind = kind
         self.target = target
-        self.cache = WatchCache(collection, namespace, on_change=self._on_change)
+        # rows are derived in the watch thread, once per change, never on the UI thread
+        self.cache = WatchCache(
+            collection, namespace, derive=kind.to_row, on_change=self._on_change
+        )
         self.namespace = self.cache.namespace
         self._lock = threading.Lock()
         self._pending: list[Change] = []
@@ -66,18 +69,11 @@ class LiveList:
             return False
         self.last_apply = time.monotonic()
         if any(c.kind == "RESYNC" for c in changes):
-            to_row = self.kind.to_row
-            table.replace(to_row(o) for o in self.cache.items())
+            table.replace(self.cache.derived()[1])
             return True
-        final: dict[str, Row | None] = {}  # the last word on each object in this batch
-        for change in changes:
-            if change.obj is None:
-                continue
-            row = self.kind.to_row(change.obj)
-            final[row.key] = None if change.kind == "DELETED" else row
-        upserts = [r for r in final.values() if r is not None]
-        removals = [k for k, r in final.items() if r is None]
-        table.apply(upserts, removals)
+        uids = {str(c.obj["metadata"]["uid"]) for c in changes if c.obj is not None}
+        current = self.cache.derived_of(uids)  # the latest word on each object
+        table.apply(current.values(), [u for u in uids if u not in current])
         return True
 
     @property

@@ -14,7 +14,7 @@ from __future__ import annotations
 import json
 import threading
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from typing import Any, Generic, TypeVar, overload
 
@@ -103,6 +103,11 @@ class WatchCache(Generic[D]):
         """The version and the derived values of every object (empty without ``derive``)."""
         with self._lock:
             return self.version, list(self._derived.values())
+
+    def derived_of(self, uids: Iterable[str]) -> dict[str, D]:
+        """The current derived values of those ``uids`` still in the cache."""
+        with self._lock:
+            return {u: self._derived[u] for u in uids if u in self._derived}
 
     def __len__(self) -> int:
         return len(self._items)
