@@ -4,8 +4,10 @@ from __future__ import annotations
 
 import json
 import time
+from pathlib import Path
 from typing import Any
 
+import yaml
 from kubernetes import client
 from kubernetes.stream import stream
 
@@ -121,3 +123,16 @@ def settle_after_apiserver_restart(sandbox: Any, core: client.CoreV1Api) -> None
         assert has_sa(60), "no default ServiceAccount after restarting the controller-manager"
     finally:
         core.delete_namespace(name)
+
+
+def unreachable_kubeconfig(admin_kubeconfig: Path, target: Path) -> Path:
+    """A copy of ``admin_kubeconfig`` pointing at a loopback port nothing listens on."""
+    import socket
+
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]
+    doc = yaml.safe_load(admin_kubeconfig.read_text())
+    doc["clusters"][0]["cluster"]["server"] = f"https://127.0.0.1:{port}"
+    target.write_text(yaml.safe_dump(doc))
+    return target

@@ -10,9 +10,12 @@ import json
 import os
 import sys
 from collections.abc import Sequence
-from typing import Any
+from typing import TYPE_CHECKING
 
 from tui import __version__
+
+if TYPE_CHECKING:  # imported lazily at run time: --help must stay light
+    from tui.core.workbench import Workbench
 
 
 def _parser() -> argparse.ArgumentParser:
@@ -83,7 +86,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     return _workbench(args)
 
 
-def _open_workbench(args: argparse.Namespace) -> Any:
+def _open_workbench(args: argparse.Namespace) -> Workbench | int:
     """The engine for this session: the settings file plus the command line's overrides
     (``--sandbox`` starts the sandbox and uses its admin kubeconfig). An exit code on error."""
     from tui.core import settings as settings_mod

@@ -2,13 +2,12 @@
 
 from __future__ import annotations
 
-import socket
 from pathlib import Path
 
 import pytest
-import yaml
 
 from tests.conftest import Namespace, api_client
+from tests.kube_helpers import unreachable_kubeconfig
 from tui.core.access import ACCESS, review
 from tui.sandbox.cluster import Sandbox
 
@@ -60,13 +59,7 @@ def test_required_permission_missing_is_a_failure_naming_the_account(
 
 
 def test_unreachable_server_makes_every_answer_unknown(sandbox: Sandbox, tmp_path: Path) -> None:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        port = s.getsockname()[1]
-    doc = yaml.safe_load(sandbox.kubeconfig("admin").read_text())
-    doc["clusters"][0]["cluster"]["server"] = f"https://127.0.0.1:{port}"
-    path = tmp_path / "kc"
-    path.write_text(yaml.safe_dump(doc))
+    path = unreachable_kubeconfig(sandbox.kubeconfig("admin"), tmp_path / "kc")
     api = api_client(path)
     api.configuration.retries = 0
     try:

@@ -7,6 +7,7 @@ from pathlib import Path
 import pytest
 import yaml
 
+from tests.kube_helpers import unreachable_kubeconfig
 from tui.core.diagnosis import Diagnosis, diagnose
 from tui.core.settings import Settings
 from tui.sandbox.cluster import Sandbox
@@ -84,15 +85,7 @@ def test_missing_ca_names_the_trust_set_and_the_fix_then_extra_ca_works(
 
 
 def test_unreachable_server_is_a_tcp_failure(sandbox: Sandbox, tmp_path: Path) -> None:
-    import socket
-
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        port = s.getsockname()[1]
-    doc = yaml.safe_load(sandbox.kubeconfig("admin").read_text())
-    doc["clusters"][0]["cluster"]["server"] = f"https://127.0.0.1:{port}"
-    path = tmp_path / "kc"
-    path.write_text(yaml.safe_dump(doc))
+    path = unreachable_kubeconfig(sandbox.kubeconfig("admin"), tmp_path / "kc")
     tcp = {c.name: c for c in diagnose(_settings(path)).checks}["tcp"]
     assert tcp.status == "fail"
     assert "refused" in tcp.detail

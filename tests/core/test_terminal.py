@@ -39,6 +39,16 @@ class Screen:
         return seen[:cut]
 
 
+def _read_to_exit(term: TerminalSession) -> tuple[bytes, TerminalExit]:
+    """Every byte the session printed, and how it ended (reads once more after the exit)."""
+    got = bytearray()
+    while True:
+        ended = term.exit
+        got += term.read(1.0)
+        if ended is not None:
+            return bytes(got), ended
+
+
 def test_shell_round_trip_resize_and_exit_code(real_node: Namespace) -> None:
     pod = running_pod(real_node)
     with TerminalSession.open(real_node.admin, real_node.name, pod, cols=100, rows=30) as term:
@@ -62,22 +72,12 @@ def test_output_arrives_complete_through_a_small_buffer(real_node: Namespace) ->
     term = TerminalSession.open(
         real_node.admin, real_node.name, pod, ["seq", "1", "200000"], max_buffered=4096
     )
-    got = bytearray()
-    while True:
-        ended = term.exit
-        got += term.read(1.0)
-        if ended is not None:
-            break
+    got, ended = _read_to_exit(term)
     assert got == b"".join(b"%d\r\n" % i for i in range(1, 200001))
     assert ended == TerminalExit(0, "exited")
     script = "i=0; while [ $i -lt 3000 ]; do printf 'héllo wörld ✓ '; i=$((i+1)); done"
     term = TerminalSession.open(real_node.admin, real_node.name, pod, ["sh", "-c", script])
-    text = bytearray()
-    while True:
-        ended = term.exit
-        text += term.read(1.0)
-        if ended is not None:
-            break
+    text, ended = _read_to_exit(term)
     assert text.decode("utf-8") == "héllo wörld ✓ " * 3000
 
 

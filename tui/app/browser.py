@@ -187,7 +187,7 @@ class Browser(Screen[None]):
             from tui.core.access import review
 
             result = review(self.wb.api, self.namespace)
-        except (PodbayError, ImportError):
+        except PodbayError:
             return
         denied = {v.access.label: v.fix for v in result.denied()}
         self.app.call_from_thread(self._set_denied, denied)

@@ -6,6 +6,7 @@ from collections.abc import Iterable
 
 from rich.markup import escape
 from rich.text import Text
+from textual import events
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, Vertical, VerticalScroll
@@ -107,8 +108,8 @@ class Picker(ModalScreen[str | None]):
     def on_option_list_option_selected(self, event: OptionList.OptionSelected) -> None:
         self.dismiss(event.option.id)
 
-    def on_key(self, event: object) -> None:
-        key = getattr(event, "key", "")
+    def on_key(self, event: events.Key) -> None:
+        key = event.key
         options = self.query_one(OptionList)
         if key in ("down", "up") and self.query_one(Input).has_focus and options.option_count:
             current = options.highlighted or 0

@@ -297,24 +297,23 @@ def _container(doc: _Doc, c: Obj, status: Obj | None) -> None:
     for key, label in (("limits", "Limits"), ("requests", "Requests")):
         if resources.get(key):
             doc.kv(label, ", ".join(f"{k}={v}" for k, v in sorted(resources[key].items())), 4)
-    env = _env(c)
-    if env:
-        doc.line("Environment:", 4)
-        for e in env:
-            doc.line(e, 6)
-    else:
-        doc.kv("Environment", NONE, 4)
+    _listing(doc, "Environment", _env(c), 4)
     mounts = []
     for m in c.get("volumeMounts") or []:
         mode = "ro" if m.get("readOnly") else "rw"
         sub = f',path="{m["subPath"]}"' if m.get("subPath") else ""
         mounts.append(f"{m.get('mountPath')} from {m.get('name')} ({mode}{sub})")
-    if mounts:
-        doc.line("Mounts:", 4)
-        for line in mounts:
-            doc.line(line, 6)
-    else:
-        doc.kv("Mounts", NONE, 4)
+    _listing(doc, "Mounts", mounts, 4)
+
+
+def _listing(doc: _Doc, label: str, lines: list[str], indent: int) -> None:
+    """``Label:`` and its lines indented below it, or ``Label: <none>``."""
+    if not lines:
+        doc.kv(label, NONE, indent)
+        return
+    doc.line(f"{label}:", indent)
+    for line in lines:
+        doc.line(line, indent + 2)
 
 
 def _containers(doc: _Doc, title: str, specs: list[Obj], statuses: list[Obj]) -> None:
