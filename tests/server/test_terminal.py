@@ -145,7 +145,10 @@ def test_round_trip_json_looking_keystrokes_and_text_frames(
         ws.send_bytes(b"echo round-$((20+3)); stty size\n")
         peer.until_output(b"round-23")
         peer.until_output(b"27 91")  # the first size from the query
-        ws.send_bytes(b"cat > /tmp/keys\n")
+        # Wait until cat reads: bash's readline holds the TTY raw until it runs a line, and
+        # keys typed before that stay raw (a Ctrl-D among them would be a literal byte).
+        ws.send_bytes(b"echo cat-$((2+2)); cat > /tmp/keys\n")
+        peer.until_output(b"cat-4")
         for keys in (b"1\n", b"true\n", b'{"type":"close"}\n', b'{"type":"resize","cols":5}\n'):
             ws.send_bytes(keys)  # binary frames are stdin, whatever they look like
         ws.send_text(json.dumps({"type": "stdin", "data": "via envelope ✓\n"}))
