@@ -11,6 +11,7 @@ import pytest
 from tests.conftest import Namespace
 from tests.kube_helpers import wait_pod
 from tui.core.cleanup import CleanupResult, cleanup, delete_candidates, select
+from tui.core.identity import OwnPod, own_pod
 from tui.core.models import MANAGED_BY, PodRequest
 from tui.core.pods import Pods
 from tui.core.selectors import compile_selector
@@ -58,6 +59,34 @@ def test_selection_rules() -> None:
     assert "running" not in reasons and "failed" not in reasons
     chosen, _ = select(pods, phases=("Succeeded", "Failed"), max_age_seconds=3600, now=NOW)
     assert sorted(c.name for c in chosen) == ["failed", "me", "old"]
+
+
+def test_own_pod_comes_from_the_environment(tmp_path: Any, monkeypatch: Any) -> None:
+    monkeypatch.setattr("tui.core.identity.SERVICE_ACCOUNT_NAMESPACE", tmp_path / "none")
+    assert own_pod({}) is None  # not in a pod: nothing to spare
+    assert own_pod({"POD_NAME": "pb-1", "POD_NAMESPACE": "ci"}) == OwnPod("pb-1", "ci")
+    assert own_pod({"PODBAY_POD_NAME": "a", "POD_NAME": "b"}) == OwnPod("a", None)
+    (tmp_path / "ns").write_text("from-sa\n")
+    monkeypatch.setattr("tui.core.identity.SERVICE_ACCOUNT_NAMESPACE", tmp_path / "ns")
+    in_cluster = own_pod({"KUBERNETES_SERVICE_HOST": "10.96.0.1"})
+    assert in_cluster is not None and in_cluster.namespace == "from-sa" and in_cluster.name
+    mine = OwnPod("me", "ci")
+    assert mine.is_("me", "ci") and not mine.is_("me", "other") and not mine.is_("you", "ci")
+    assert OwnPod("me").is_("me", "anywhere")  # namespace unknown: spared everywhere
+
+
+def test_cleanup_spares_the_pod_podbay_runs_in(monkeypatch: Any) -> None:
+    pods = [_pod("me", "Succeeded", 7200), _pod("other", "Succeeded", 7200)]
+    for p in pods:
+        p["metadata"]["namespace"] = "ci"
+    monkeypatch.setenv("POD_NAME", "me")
+    monkeypatch.setenv("POD_NAMESPACE", "ci")
+    chosen, spared = select(pods, now=NOW)
+    assert [c.name for c in chosen] == ["other"]
+    assert [(s.name, s.reason) for s in spared] == [("me", "podbay's own pod")]
+    monkeypatch.setenv("POD_NAMESPACE", "elsewhere")  # a namesake in another namespace goes
+    chosen, _ = select(pods, now=NOW)
+    assert sorted(c.name for c in chosen) == ["me", "other"]
 
 
 @pytest.mark.parametrize(

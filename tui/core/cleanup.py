@@ -14,6 +14,8 @@ from dataclasses import asdict, dataclass, field
 from typing import Any
 
 from tui.core.errors import from_api_exception
+from tui.core.identity import OwnPod
+from tui.core.identity import own_pod as running_in
 from tui.core.models import MANAGED_BY, MANAGER
 from tui.core.pods import Pods
 from tui.core.selectors import compile_selector
@@ -69,12 +71,14 @@ def select(
     phases: tuple[str, ...] = ("Succeeded",),
     max_age_seconds: float = 0,
     protect_selector: str = "app=opencode-manager",
-    own_pod: str | None = None,
+    own_pod: OwnPod | str | None = None,
     now: dt.datetime | None = None,
 ) -> tuple[list[Candidate], list[Skipped]]:
     """Split pods into what may be deleted and what is spared (only phase matches are
-    reported as spared, each with its reason)."""
+    reported as spared, each with its reason). ``own_pod`` defaults to the pod podbay runs
+    in, read from the environment (see identity.py)."""
     now = now or dt.datetime.now(dt.UTC)
+    own = OwnPod(own_pod) if isinstance(own_pod, str) else own_pod or running_in()
     protected = compile_selector(protect_selector)
     chosen: list[Candidate] = []
     spared: list[Skipped] = []
@@ -90,7 +94,7 @@ def select(
             spared.append(Skipped(name, "not created by podbay"))
         elif protected(labels):
             spared.append(Skipped(name, f"matches the protect selector {protect_selector}"))
-        elif own_pod and name == own_pod:
+        elif own is not None and own.is_(name, meta.get("namespace")):
             spared.append(Skipped(name, "podbay's own pod"))
         elif age < max_age_seconds:
             spared.append(Skipped(name, f"finished {age:.0f}s ago (< {max_age_seconds:.0f}s)"))
@@ -106,7 +110,7 @@ def cleanup(
     phases: tuple[str, ...] = ("Succeeded",),
     max_age_seconds: float = 0,
     dry_run: bool = False,
-    own_pod: str | None = None,
+    own_pod: OwnPod | str | None = None,
 ) -> CleanupResult:
     ns = namespace or pods.settings.namespace
     listing = pods.list_raw(ns, label_selector=f"{MANAGED_BY}={MANAGER}")

@@ -33,6 +33,7 @@ from tui.core.services import summarize as summarize_service
 from tui.core.settings import SettingsError
 from tui.core.workbench import Workbench
 from tui.server import errors, podlist, terminal
+from tui.server.bodylimit import BodyLimit
 
 MAX_BODY = 1024 * 1024
 API = "/api/kubernetes"
@@ -115,6 +116,7 @@ def make_app(workbench: Workbench, *, token: str | None = None) -> FastAPI:
         "Kubernetes API.",
     )
     errors.install(app)
+    app.add_middleware(BodyLimit, limit=MAX_BODY)  # inside the token check (added after)
     terminal.install(app, workbench, token)  # the pod terminal WebSocket (also on port+1)
     wb = workbench
 
@@ -130,9 +132,6 @@ def make_app(workbench: Workbench, *, token: str | None = None) -> FastAPI:
                     "missing or wrong bearer token",
                     "send 'Authorization: Bearer <token>' (printed when podbay --serve started)",
                 )
-        length = request.headers.get("content-length")
-        if length and length.isdigit() and int(length) > MAX_BODY:
-            return errors.error_body(413, f"request body over {MAX_BODY} bytes", "send less")
         return await call_next(request)
 
     # ---- config ----------------------------------------------------------------------
