@@ -143,3 +143,26 @@ def test_an_ended_watch_resumes_from_its_version_without_a_relist(namespace: Nam
         assert cache.state == "watching"
     finally:
         cache.stop()
+
+
+class _ExpiredOnce(WatchCache[None]):
+    """A cache whose first list hands the watch a version the apiserver no longer keeps,
+    as after a long disconnect; the server answers 410 Gone."""
+
+    def _relist(self) -> str:
+        rv = super()._relist()
+        return "1" if self.relists == 1 else rv
+
+
+def test_an_expired_version_410_relists_and_watches_on(namespace: Namespace) -> None:
+    _kwok_pod(namespace, "first")
+    cache = _ExpiredOnce(Pods(namespace.admin, Settings(namespace=namespace.name))).start()
+    try:
+        assert cache.wait_synced(10)
+        assert _eventually(lambda: cache.relists == 2)  # the 410 made it list again
+        _kwok_pod(namespace, "after-410")
+        assert _eventually(lambda: "after-410" in _names(cache))
+        assert _names(cache) == {"first", "after-410"}
+        assert cache.state == "watching" and cache.error is None and cache.relists == 2
+    finally:
+        cache.stop()

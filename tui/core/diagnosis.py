@@ -61,7 +61,11 @@ class Diagnosis:
         return {**asdict(self), "ok": self.ok}
 
 
-def diagnose(settings: Settings, *, timeout: float = 5.0) -> Diagnosis:
+def diagnose(
+    settings: Settings, *, timeout: float = 5.0, reachability_only: bool = False
+) -> Diagnosis:
+    """Every step in order, stopping at the first failure. ``reachability_only`` stops after
+    authentication (what an "unreachable" error needs, without the access review)."""
     diag = Diagnosis(namespace=settings.namespace, context=settings.context)
     try:
         conn = connect(settings)
@@ -71,7 +75,8 @@ def diagnose(settings: Settings, *, timeout: float = 5.0) -> Diagnosis:
     diag.server = conn.server
     ctx = f", context {conn.context}" if conn.context else ""
     diag.add("kubeconfig", "ok", f"{conn.source.describe()}{ctx}, server {conn.server}")
-    for step in (_dns, _tcp, _tls, _auth, _version, _access):
+    steps = (_dns, _tcp, _tls, _auth) if reachability_only else STEPS
+    for step in steps:
         if not step(conn, diag, timeout):
             return _skip_rest(diag, diag.checks[-1].name)
     return diag
@@ -285,3 +290,6 @@ def _access(conn: Connection, diag: Diagnosis, timeout: float) -> bool:
     for v in result.verdicts:
         diag.add(f"can {v.access.label}", v.status, v.reason, v.fix)
     return True
+
+
+STEPS = (_dns, _tcp, _tls, _auth, _version, _access)

@@ -70,6 +70,8 @@ def from_api_exception(exc: Exception, action: str) -> ApiError:
             "fix the fields named above",
             reason,
         )
+    if status == 410:  # a watch's resourceVersion expired: callers re-list
+        return ApiError(410, f"cannot {action}: {message or 'expired'}", "list again", reason)
     if status == 401:
         return ApiError(
             401,

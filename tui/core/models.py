@@ -6,6 +6,8 @@ snake_case. Unknown fields are rejected so a typo is an error, not a silently ig
 
 from __future__ import annotations
 
+import re
+from collections.abc import Sequence
 from typing import Annotated, Any, Literal
 
 from pydantic import (
@@ -30,7 +32,8 @@ PodName = Annotated[str, AfterValidator(lambda s: v.dns_subdomain(s, "pod name")
 Labels = Annotated[dict[str, str], AfterValidator(v.labels)]
 Image = Annotated[str, AfterValidator(v.image_ref)]
 Port = Annotated[int, AfterValidator(v.port_number)]
-AbsPath = Annotated[str, Field(pattern=r"^/", description="an absolute path")]
+AbsPath = Annotated[str, AfterValidator(v.absolute_path), Field(description="an absolute path")]
+TargetPort = Annotated[int | str, AfterValidator(v.target_port)]
 
 
 class _Model(BaseModel):
@@ -39,17 +42,32 @@ class _Model(BaseModel):
     )
 
 
-def problems(exc: ValidationError) -> list[dict[str, str]]:
-    """``[{"field": "ports.0.port", "reason": "..."}]`` for API errors and wizard hints."""
-    out = []
-    for err in exc.errors():
-        field = ".".join(str(p) for p in err["loc"]) or "(body)"
-        reason = str(err["msg"]).removeprefix("Value error, ")
-        if err["type"] == "extra_forbidden":
+_UNION_TAG = re.compile(r"^[\w-]+\[.*\]$|^\[key\]$")  # pydantic's union/key markers
+
+
+def problems(
+    exc: ValidationError | Sequence[Any], *, strip: tuple[str, ...] = ()
+) -> list[dict[str, str]]:
+    """``[{"field": "ports.0.port", "reason": "..."}]`` for API errors and wizard hints.
+
+    Takes a ValidationError or its ``errors()`` (FastAPI's too, whose locations start with
+    one of ``strip``: "body", "query"). One problem per field, named as the JSON names it."""
+    errors = exc.errors() if isinstance(exc, ValidationError) else exc
+    out: list[dict[str, str]] = []
+    seen: set[str] = set()
+    for err in errors:
+        loc = [str(p) for p in err.get("loc", ())]
+        if loc and loc[0] in strip:
+            loc = loc[1:]
+        field = ".".join(p for p in loc if not _UNION_TAG.match(p)) or "(body)"
+        reason = str(err.get("msg", "")).removeprefix("Value error, ")
+        if err.get("type") == "extra_forbidden":
             reason = "unknown field"
-        elif err["type"] == "missing":
+        elif err.get("type") == "missing":
             reason = "required"
-        out.append({"field": field, "reason": reason})
+        if field not in seen:
+            seen.add(field)
+            out.append({"field": field, "reason": reason})
     return out
 
 
@@ -165,7 +183,7 @@ class PodRequest(_Model):
 class ServicePort(_Model):
     name: Annotated[str, AfterValidator(v.port_name)] | None = None
     port: Port
-    target_port: Port | Annotated[str, AfterValidator(v.port_name)] | None = None
+    target_port: TargetPort | None = None
     protocol: Literal["TCP", "UDP", "SCTP"] = "TCP"
     node_port: Annotated[int, Field(ge=30000, le=32767)] | None = None
 
@@ -231,7 +249,7 @@ class Backend(_Model):
 
 
 class IngressPath(_Model):
-    path: str = Field(default="/", pattern=r"^/")
+    path: AbsPath = "/"
     path_type: Literal["Prefix", "Exact", "ImplementationSpecific"] = "Prefix"
     backend: Backend
 

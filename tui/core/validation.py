@@ -105,6 +105,20 @@ def port_number(value: int) -> int:
     return value
 
 
+def absolute_path(value: str) -> str:
+    if not value.startswith("/"):
+        raise ValueError(f"{value!r} must be an absolute path (starting with '/')")
+    return value
+
+
+def target_port(value: int | str) -> int | str:
+    """A Service's targetPort: a number, or the name of a container port ("8080" as a
+    string is taken as the number)."""
+    if isinstance(value, str) and value.isdigit():
+        value = int(value)
+    return port_number(value) if isinstance(value, int) else port_name(value)
+
+
 def port_name(value: str) -> str:
     if len(value) > 15 or not PORT_NAME.match(value) or not re.search("[a-z]", value):
         raise ValueError(

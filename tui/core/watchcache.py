@@ -89,6 +89,7 @@ class WatchCache(Generic[D]):
         self._lock = threading.Lock()
         self._stop = threading.Event()
         self.synced = threading.Event()
+        self._tried = threading.Event()  # the first list answered, or failed
         self.state = "starting"  # starting | watching | polling | reconnecting: <why>
         self.error: ApiError | None = None
         self.relists = 0
@@ -129,6 +130,16 @@ class WatchCache(Generic[D]):
                 if current is None or _resource_version(obj) >= _resource_version(current):
                     self._put(uid, obj, derived)
 
+    def forget(self, name: str) -> None:
+        """Write-through for our own deletes of kinds that go at once (services, ingresses),
+        so a list right after the delete no longer shows it; the watch's DELETED agrees."""
+        with self._lock:
+            for uid, obj in list(self._items.items()):
+                if obj["metadata"]["name"] == name:
+                    del self._items[uid]
+                    self._derived.pop(uid, None)
+                    self.version += 1
+
     def _put(self, uid: str, obj: Obj, derived: D | None) -> None:
         """Store one object (and its derived value); the caller holds the lock."""
         self._items[uid] = obj
@@ -148,7 +159,11 @@ class WatchCache(Generic[D]):
         self._stop.set()
 
     def wait_synced(self, timeout: float) -> bool:
-        return self.synced.wait(timeout)
+        """Whether the cache holds a full list, waiting up to ``timeout`` for the first
+        attempt: a failed first list returns False at once (the caller asks the apiserver
+        itself and reports that error) while the cache keeps retrying in the background."""
+        self._tried.wait(timeout)
+        return self.synced.is_set()
 
     # ---- the loop ----------------------------------------------------------------------
     def _run(self) -> None:
@@ -181,9 +196,11 @@ class WatchCache(Generic[D]):
                     continue
                 self.error = exc
                 self.state = f"reconnecting: {exc.what}"
+                self._tried.set()
             except (HTTPError, OSError, ValueError) as exc:
                 rv = None
                 self.state = f"reconnecting: {type(exc).__name__}: {exc}"
+                self._tried.set()
             self._stop.wait(backoff)
             backoff = min(backoff * 2, MAX_BACKOFF)
 
@@ -210,6 +227,7 @@ class WatchCache(Generic[D]):
             self.version += 1
         self.relists += 1
         self.synced.set()
+        self._tried.set()
         self._emit([Change("RESYNC", None)])
         return str(data.get("metadata", {}).get("resourceVersion", ""))
 

@@ -4,14 +4,17 @@ collections built on it. Reconnects when the settings change."""
 from __future__ import annotations
 
 import threading
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from tui.core import settings as settings_mod
-from tui.core.ingresses import Ingresses
+from tui.core.ingresses import Ingresses, IngressSummary
+from tui.core.ingresses import summarize as summarize_ingress
 from tui.core.pods import PodRow, Pods, pod_row
-from tui.core.services import Services
+from tui.core.resources import Collection
+from tui.core.services import Services, ServiceSummary
+from tui.core.services import summarize as summarize_service
 from tui.core.settings import Settings
 from tui.core.watchcache import WatchCache
 
@@ -45,7 +48,7 @@ class Workbench:
         self._config_lock = threading.Lock()
         self._conn: Connection | None = None
         self._api: client.ApiClient | None = None
-        self._pod_caches: dict[str, WatchCache[PodRow]] = {}
+        self._caches: dict[tuple[str, str], WatchCache[Any]] = {}
 
     @property
     def connection(self) -> Connection:
@@ -80,27 +83,48 @@ class Workbench:
         """A live pod cache for ``namespace`` (started on first use; it keeps each pod's list
         row too); None if it cannot sync in time, so the caller lists directly instead of
         serving nothing."""
-        pods = self.pods
-        ns = pods.namespace(namespace)
-        with self._lock:
-            cache = self._pod_caches.get(ns)
-            if cache is None:
-                cache = self._pod_caches[ns] = WatchCache(pods, ns, derive=pod_row).start()
-        return cache if cache.wait_synced(sync_timeout) and cache.error is None else None
+        return self._cache(self.pods, pod_row, namespace, sync_timeout)
 
     def ready_pod_cache(self, namespace: str) -> WatchCache[PodRow] | None:
         """The pod cache of ``namespace`` if it is already synced and healthy; never blocks
         (no connecting, no waiting), so an event loop may call it."""
         with self._lock:
-            cache = self._pod_caches.get(namespace)
+            cache = self._caches.get(("pods", namespace))
         if cache is None or not cache.synced.is_set() or cache.error is not None:
             return None
         return cache
 
+    def service_cache(
+        self, namespace: str, *, sync_timeout: float = 10.0
+    ) -> WatchCache[ServiceSummary] | None:
+        """Like pod_cache, for services (each kept with its list row)."""
+        return self._cache(self.services, summarize_service, namespace, sync_timeout)
+
+    def ingress_cache(
+        self, namespace: str, *, sync_timeout: float = 10.0
+    ) -> WatchCache[IngressSummary] | None:
+        """Like pod_cache, for ingresses (each kept with its list row)."""
+        return self._cache(self.ingresses, summarize_ingress, namespace, sync_timeout)
+
+    def _cache(
+        self,
+        collection: Collection,
+        derive: Callable[[dict[str, Any]], Any],
+        namespace: str,
+        sync_timeout: float,
+    ) -> WatchCache[Any] | None:
+        ns = collection.namespace(namespace)  # the allow-list check
+        key = (collection.kind.plural, ns)
+        with self._lock:
+            cache = self._caches.get(key)
+            if cache is None:
+                cache = self._caches[key] = WatchCache(collection, ns, derive=derive).start()
+        return cache if cache.wait_synced(sync_timeout) and cache.error is None else None
+
     def _stop_caches(self) -> None:
-        for cache in self._pod_caches.values():
+        for cache in self._caches.values():
             cache.stop()
-        self._pod_caches.clear()
+        self._caches.clear()
 
     def configure(self, changes: Mapping[str, Any]) -> Settings:
         """Change settings the way a settings form or PUT /config means it: ``changes`` are

@@ -8,6 +8,7 @@ watch cache answers from pre-serialised rows without blocking (see podlist.py).
 from __future__ import annotations
 
 import hmac
+import time
 from collections.abc import Awaitable, Callable, Iterator
 from typing import Annotated, Any, Literal
 
@@ -31,6 +32,7 @@ from tui.core.selectors import compile_selector
 from tui.core.services import Services, ServiceSummary
 from tui.core.services import summarize as summarize_service
 from tui.core.settings import SettingsError
+from tui.core.watchcache import WatchCache
 from tui.core.workbench import Workbench
 from tui.server import errors, podlist, terminal
 from tui.server.bodylimit import BodyLimit
@@ -108,6 +110,27 @@ def _config_json(wb: Workbench) -> dict[str, Any]:
     return out
 
 
+DIAGNOSIS_SECONDS = 5.0  # clients retrying against a dead cluster reuse one diagnosis
+
+
+class UnreachableDiagnosis:
+    """The reachability part of Test connection, for a 503 body; memoised a few seconds per
+    settings so a client retrying in a loop does not start a diagnosis per request."""
+
+    def __init__(self, wb: Workbench) -> None:
+        self.wb = wb
+        self._last: tuple[float, str, dict[str, Any]] | None = None
+
+    def __call__(self) -> dict[str, Any]:
+        now, settings = time.monotonic(), self.wb.settings.model_dump_json()
+        last = self._last
+        if last is not None and now - last[0] < DIAGNOSIS_SECONDS and last[1] == settings:
+            return last[2]
+        result = diagnose(self.wb.settings, timeout=3.0, reachability_only=True).to_json()
+        self._last = (now, settings, result)
+        return result
+
+
 def make_app(workbench: Workbench, *, token: str | None = None) -> FastAPI:
     app = FastAPI(
         title="podbay",
@@ -115,7 +138,7 @@ def make_app(workbench: Workbench, *, token: str | None = None) -> FastAPI:
         description="Ephemeral test pods on Kubernetes; compatible with the OpenCode Manager "
         "Kubernetes API.",
     )
-    errors.install(app)
+    errors.install(app, UnreachableDiagnosis(workbench))
     app.add_middleware(BodyLimit, limit=MAX_BODY)  # inside the token check (added after)
     terminal.install(app, workbench, token)  # the pod terminal WebSocket (also on port+1)
     wb = workbench
@@ -277,10 +300,22 @@ def make_app(workbench: Workbench, *, token: str | None = None) -> FastAPI:
 
     # ---- services and ingresses: one route shape, two kinds --------------------------
     _collection_routes(
-        app, "services", "service", lambda: wb.services, ServiceRequest, summarize_service
+        app,
+        "services",
+        "service",
+        lambda: wb.services,
+        wb.service_cache,
+        ServiceRequest,
+        summarize_service,
     )
     _collection_routes(
-        app, "ingresses", "ingress", lambda: wb.ingresses, IngressRequest, summarize_ingress
+        app,
+        "ingresses",
+        "ingress",
+        lambda: wb.ingresses,
+        wb.ingress_cache,
+        IngressRequest,
+        summarize_ingress,
     )
 
     @app.get("/healthz", include_in_schema=False)
@@ -295,6 +330,7 @@ def _collection_routes(
     plural: str,
     singular: str,
     collection: Callable[[], Services | Ingresses],
+    cache_of: Callable[..., WatchCache[Any] | None],
     request_model: type[ServiceRequest] | type[IngressRequest],
     summarize: Callable[[dict[str, Any]], ServiceSummary | IngressSummary],
 ) -> None:
@@ -303,12 +339,24 @@ def _collection_routes(
     name_key = f"{singular}Name"
 
     def list_all(namespace: Namespace = None) -> dict[str, Any]:
+        """From the namespace's watch cache (synced once, then kept live); straight from the
+        apiserver while the cache cannot sync."""
         col = collection()
         ns = col.namespace(namespace)
-        return {"namespace": ns, plural: [row.to_json() for row in col.list(ns)]}
+        cache = cache_of(ns)
+        if cache is None:
+            rows, source = col.list(ns), "apiserver"
+        else:
+            rows, source = cache.derived()[1], "cache"
+        items = sorted((row.to_json() for row in rows), key=lambda r: str(r["name"]))
+        return {"namespace": ns, plural: items, "source": source}
 
     def create(request: Any) -> dict[str, Any]:
-        row = summarize(collection().create(request))
+        created = collection().create(request)
+        cache = cache_of(created["metadata"]["namespace"], sync_timeout=0)
+        if cache is not None:
+            cache.upsert(created)
+        row = summarize(created)
         return {
             "success": True,
             name_key: row.name,
@@ -325,7 +373,11 @@ def _collection_routes(
         return {singular: summarize(obj).to_json(), "object": obj}
 
     def delete(name: str, namespace: Namespace = None) -> dict[str, Any]:
-        collection().delete(name, namespace)
+        col = collection()
+        col.delete(name, namespace)
+        cache = cache_of(col.namespace(namespace), sync_timeout=0)
+        if cache is not None:
+            cache.forget(name)
         return {"success": True, name_key: name}
 
     path = f"{API}/{plural}"

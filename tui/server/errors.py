@@ -4,8 +4,11 @@ Never a stack trace, never a 500 for a client mistake."""
 from __future__ import annotations
 
 import logging
+from collections.abc import Callable
+from typing import Any
 
 from fastapi import FastAPI, Request
+from fastapi.concurrency import run_in_threadpool
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from pydantic import ValidationError
@@ -23,21 +26,6 @@ def error_body(status: int, what: str, fix: str = "", **extra: object) -> JSONRe
     )
 
 
-def _field_problems(errors: list[dict[str, object]]) -> list[dict[str, str]]:
-    out = []
-    for err in errors:
-        loc = [str(p) for p in err.get("loc", ())]  # type: ignore[attr-defined]
-        if loc and loc[0] in ("body", "query", "path"):
-            loc = loc[1:]
-        reason = str(err.get("msg", "")).removeprefix("Value error, ")
-        if err.get("type") == "extra_forbidden":
-            reason = "unknown field"
-        elif err.get("type") == "missing":
-            reason = "required"
-        out.append({"field": ".".join(loc) or "(body)", "reason": reason})
-    return out
-
-
 def invalid(exc: ValidationError) -> JSONResponse:
     """422 for a body we validated ourselves (other ValidationErrors are bugs: 500)."""
     found = problems(exc)
@@ -45,10 +33,17 @@ def invalid(exc: ValidationError) -> JSONResponse:
     return error_body(422, f"invalid request: {summary}", "fix the fields named", problems=found)
 
 
-def install(app: FastAPI) -> None:
+Diagnose = Callable[[], dict[str, Any]]
+
+
+def install(app: FastAPI, diagnose: Diagnose | None = None) -> None:
+    """Map every exception to the one error shape. ``diagnose`` (blocking; run in a thread)
+    explains a 503: the cluster could not be reached, so the body says which step failed
+    (kubeconfig, DNS, TCP, TLS, authentication) and that step's fix."""
+
     @app.exception_handler(RequestValidationError)
     async def _invalid(_: Request, exc: RequestValidationError) -> JSONResponse:
-        found = _field_problems(list(exc.errors()))
+        found = problems(exc.errors(), strip=("body", "query", "path"))
         summary = "; ".join(f"{p['field']}: {p['reason']}" for p in found)
         return error_body(
             422, f"invalid request: {summary}", "fix the fields named", problems=found
@@ -57,7 +52,12 @@ def install(app: FastAPI) -> None:
     @app.exception_handler(PodbayError)
     async def _podbay(_: Request, exc: PodbayError) -> JSONResponse:
         status = exc.status if isinstance(exc, ApiError) else int(getattr(exc, "status", 503))
-        return error_body(status, exc.what, exc.fix)
+        if status != 503 or diagnose is None:
+            return error_body(status, exc.what, exc.fix)
+        diagnosis = await run_in_threadpool(diagnose)
+        failed = [c for c in diagnosis.get("checks", []) if c.get("status") == "fail"]
+        fix = f"{failed[0]['name']}: {failed[0]['fix']}" if failed and failed[0]["fix"] else exc.fix
+        return error_body(status, exc.what, fix, diagnosis=diagnosis)
 
     @app.exception_handler(StarletteHTTPException)
     async def _http(_: Request, exc: StarletteHTTPException) -> JSONResponse:
