@@ -462,3 +462,105 @@ def test_put_config_saves_the_body_on_the_file_and_keeps_session_overrides(
             assert client.get(f"{API}/config").json()["allowHostPath"] is True
     finally:
         wb.close()
+
+
+def test_log_parameters(rest: TestClient, real_node: Namespace) -> None:
+    """tailLines, timestamps, sinceSeconds, container and previous, as query parameters."""
+    r = rest.post(
+        f"{API}/pods",
+        json={
+            "name": "talker",
+            "image": "podbay.local/debian:12",
+            "command": ["sh", "-c", "echo early-1; echo early-2; sleep 8; echo late; sleep 600"],
+        },
+    )
+    assert r.status_code == 201, r.json()
+    deadline = time.monotonic() + 90
+    while "late" not in (text := rest.get(f"{API}/pods/talker/logs").json().get("logs", "")):
+        assert time.monotonic() < deadline, text
+        time.sleep(0.2)
+    recent = rest.get(f"{API}/pods/talker/logs", params={"sinceSeconds": 4}).json()["logs"]
+    assert recent == "late\n"  # the early lines are 8 s old
+    assert text == "early-1\nearly-2\nlate\n"
+    tail = rest.get(f"{API}/pods/talker/logs", params={"tailLines": 2}).json()["logs"]
+    assert tail == "early-2\nlate\n"
+    stamped = rest.get(f"{API}/pods/talker/logs", params={"timestamps": "true"}).json()["logs"]
+    lines = stamped.splitlines()
+    assert len(lines) == 3
+    for line, want in zip(lines, ("early-1", "early-2", "late"), strict=True):
+        stamp, _, rest_of_line = line.partition(" ")
+        assert rest_of_line == want and stamp[:4].isdigit() and stamp.endswith("Z"), line
+    named = rest.get(f"{API}/pods/talker/logs", params={"container": "runner", "tailLines": 1})
+    assert named.json()["logs"] == "late\n"
+    wrong = rest.get(f"{API}/pods/talker/logs", params={"container": "sidecar"})
+    assert wrong.status_code == 422 and "sidecar" in wrong.json()["error"]
+    no_previous = rest.get(f"{API}/pods/talker/logs", params={"previous": "true"})
+    assert no_previous.status_code == 422 and "previous" in no_previous.json()["error"]
+
+    r = rest.post(
+        f"{API}/pods",
+        json={
+            "name": "retrier",
+            "image": "podbay.local/debian:12",
+            "restartPolicy": "OnFailure",
+            "command": ["sh", "-c", "echo attempt at $(date +%s%N); sleep 5; exit 1"],
+        },
+    )
+    assert r.status_code == 201, r.json()
+    deadline = time.monotonic() + 120
+    while True:  # restarted and running again: the previous container's log is kept
+        got = rest.get(f"{API}/pods/retrier").json()
+        [status] = got["object"]["status"].get("containerStatuses") or [{"restartCount": 0}]
+        if status["restartCount"] >= 1 and "running" in status.get("state", {}):
+            break
+        assert time.monotonic() < deadline, "the pod never restarted"
+        time.sleep(0.3)
+    previous = rest.get(f"{API}/pods/retrier/logs", params={"previous": "true"})
+    assert previous.status_code == 200, previous.json()
+    assert previous.json()["logs"].startswith("attempt at ")
+
+
+def test_restricted_account_through_rest(real_node: Namespace, tmp_path: Path) -> None:
+    """The spec's Role: everything it grants works (lists by polling: it has no watch),
+    and what it lacks is a 403 that names the verb, the resource and the namespace."""
+    from tests.terminal_helpers import restricted_kubeconfig
+
+    ns = real_node.name
+    settings = Settings(kubeconfig=str(restricted_kubeconfig(real_node, tmp_path)), namespace=ns)
+    wb = Workbench(settings, tmp_path / "settings.yaml")
+    try:
+        with TestClient(make_app(wb)) as client:
+            pod = {"name": "box", "image": "podbay.local/debian:12", "command": ["sleep", "600"]}
+            assert client.post(f"{API}/pods", json=pod).status_code == 201
+            wait_pod(real_node.core, ns, "box", ("Running",))
+            listed = client.get(f"{API}/pods").json()
+            assert [p["name"] for p in listed["pods"]] == ["box"]
+            ran = client.post(f"{API}/pods/box/exec", json={"command": ["id", "-u"]}).json()
+            assert (ran["stdout"], ran["exitCode"]) == ("0\n", 0)
+            svc = {"name": "web", "selector": {"app": "web"}, "ports": [{"port": 80}]}
+            assert client.post(f"{API}/services", json=svc).status_code == 201
+            assert [s["name"] for s in client.get(f"{API}/services").json()["services"]] == ["web"]
+            refused = {
+                "list pods": client.get(f"{API}/pods", params={"namespace": "default"}),
+                "create pod": client.post(f"{API}/pods", json={**pod, "namespace": "default"}),
+                "exec": client.post(
+                    f"{API}/pods/box/exec",
+                    params={"namespace": "default"},
+                    json={"command": ["true"]},
+                ),
+                "cleanup": client.post(f"{API}/cleanup", json={"namespace": "default"}),
+                "list services": client.get(f"{API}/services", params={"namespace": "default"}),
+            }
+            expected = {
+                "list pods": "cannot list pods in namespace default",
+                "create pod": "cannot create pod box in namespace default",
+                "exec": "pods/exec",
+                "cleanup": "cannot list pods in namespace default",
+                "list services": "cannot list services in namespace default",
+            }
+            for what, r in refused.items():
+                assert r.status_code == 403, (what, r.text)
+                assert expected[what] in r.json()["error"], (what, r.json())
+                assert "grant" in r.json()["fix"]
+    finally:
+        wb.close()

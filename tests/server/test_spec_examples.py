@@ -469,20 +469,20 @@ def test_pod_examples_run_as_written(
     assert _phase(rest, ns, "test-runner", ("Succeeded", "Failed")) == "Succeeded"  # sh, no stdin
 
     cases = {
-        "node20-test": (NODE, ["npm", "test"], "package.json"),
-        "python-test": (PYTHON, ["python", "-m", "pytest"], "No module named pytest"),
+        "node20-test": (NODE, ["npm", "test"], "package.json", 254),  # npm's ENOENT code
+        "python-test": (PYTHON, ["python", "-m", "pytest"], "No module named pytest", 1),
     }
-    for name, (image, command, _) in cases.items():
+    for name, (image, command, _, _) in cases.items():
         _created(
             rest.post(
                 f"{API}/pods",
                 json={"name": name, "namespace": ns, "image": image, "command": command},
             )
         )
-    for name, (_, _, why) in cases.items():
+    for name, (_, _, why, code) in cases.items():
         assert _phase(rest, ns, name, ("Succeeded", "Failed")) == "Failed"
         pod = rest.get(f"{API}/pods/{name}").json()
         assert pod["pod"]["status"] == "Error"
         [state] = pod["object"]["status"]["containerStatuses"]
-        assert state["state"]["terminated"]["exitCode"] == 1
+        assert state["state"]["terminated"]["exitCode"] == code
         assert why in rest.get(f"{API}/pods/{name}/logs").json()["logs"]

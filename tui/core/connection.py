@@ -194,9 +194,12 @@ def connect(settings: Settings) -> Connection:
         if source.in_cluster:
             config.load_incluster_config(client_configuration=cfg)
         else:
+            # kubectl's merge: the first file that sets current-context wins; the client's
+            # merger lets the last one win, so name the context explicitly.
+            current = settings.context or contexts(settings)[1]
             config.load_kube_config(
                 config_file=os.pathsep.join(map(str, source.paths)),
-                context=settings.context,
+                context=current,
                 client_configuration=cfg,
                 persist_config=False,
             )
