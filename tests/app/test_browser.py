@@ -244,10 +244,18 @@ async def test_yaml_describe_and_help(namespace: Namespace) -> None:
         await pilot.press("y")
         assert isinstance(app.screen, TextViewer)
         assert "kind: Pod" in str(app.screen.body) and "managedFields" not in str(app.screen.body)
+        deadline = time.monotonic() + 30  # the scheduler writes its event asynchronously
+        while not namespace.core.list_namespaced_event(
+            namespace.name, field_selector="reason=Scheduled,involvedObject.name=web"
+        ).items:
+            assert time.monotonic() < deadline, "no Scheduled event for the pod"
+            time.sleep(0.2)
         await pilot.press("escape", "d")
         await until(pilot, lambda: isinstance(app.screen, TextViewer), "describe output")
         text = str(app.screen.body)
-        assert "Name:" in text and "web" in text and "Events" in text
+        assert "Name:" in text and "web" in text
+        events = text[text.index("Events:") :]
+        assert "Scheduled" in events and "default-scheduler" in events, events
         await pilot.press("escape", "question_mark")
         assert isinstance(app.screen, HelpScreen)
         keys = [k for _, section in app.screen.sections for k, _ in section]

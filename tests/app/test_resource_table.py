@@ -1,9 +1,10 @@
-"""The table's incremental merge of watch batches gives exactly what a full re-sort gives."""
+"""The table: incremental merges of watch batches equal a full re-sort; the filter rules."""
 
 from __future__ import annotations
 
 import random
 
+import pytest
 from textual.app import App, ComposeResult
 
 from tui.app.resource_table import ResourceTable, filter_predicate
@@ -45,3 +46,26 @@ async def test_merging_batches_matches_a_full_rebuild() -> None:
                 merged = [r.key for r in table.view]
                 table.rebuild()
                 assert merged == [r.key for r in table.view], (title, pattern)
+
+
+def test_filter_is_a_regex_else_plain_text_else_a_label_selector() -> None:
+    row = Row(
+        key="u1",
+        name="web-1",
+        cells=("web-1", "1/1", "Running", "0", "5m", "node-a", "img(v2)"),
+        created=0.0,
+        labels={"app": "web", "tier": "front"},
+    )
+    for text, matches in [
+        ("^web-\\d", True),  # a regex over the cells
+        ("RUNNING", True),  # case-insensitive
+        ("img(v2", True),  # not a regex (unbalanced): taken as plain text
+        ("img(v3", False),
+        ("-l app=web,tier!=back", True),  # a label selector
+        ("-l app=db", False),
+    ]:
+        predicate = filter_predicate(text)
+        assert predicate is not None and predicate(row) is matches, text
+    assert filter_predicate("   ") is None
+    with pytest.raises(ValueError):
+        filter_predicate("-l app in (web")

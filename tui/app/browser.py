@@ -259,6 +259,23 @@ class Browser(Screen[None]):
         self.update_chrome()
 
     def switch_context(self, context: str) -> None:
+        """Switch to ``context`` of the kubeconfig; an unknown name is refused up front (the
+        current connection stays) with the names there are."""
+        from tui.core.connection import contexts
+
+        try:
+            names, _ = contexts(self.wb.settings)
+        except PodbayError as exc:
+            self.app.push_screen(ErrorDialog(exc.what, exc.fix))
+            return
+        if context not in names:
+            self.app.push_screen(
+                ErrorDialog(
+                    f"no context '{context}' in the kubeconfig",
+                    f"pick one of: {', '.join(names) or 'none'} (':ctx' opens a picker)",
+                )
+            )
+            return
         new = self.wb.settings.model_copy(update={"context": context})
         self.wb.update_settings(new, persist=False)
         self.reconnect()

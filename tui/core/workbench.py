@@ -9,6 +9,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from tui.core import settings as settings_mod
+from tui.core.errors import PodbayError
 from tui.core.ingresses import Ingresses, IngressSummary
 from tui.core.ingresses import summarize as summarize_ingress
 from tui.core.pods import PodRow, Pods, pod_row
@@ -22,6 +23,20 @@ if TYPE_CHECKING:  # the client and the connection import kubernetes (~1 s): on 
     from kubernetes import client
 
     from tui.core.connection import Connection
+
+
+class IntegrationDisabled(PodbayError):
+    """The settings say ``enabled: false`` (the spec's "Enable Kubernetes" toggle is off):
+    podbay does not talk to the cluster until it is turned on. Test connection still runs."""
+
+    status = 409
+
+    def __init__(self) -> None:
+        super().__init__(
+            "Kubernetes is disabled in the settings (enabled: false)",
+            "turn it on: Settings > Enabled (',' in the TUI), or "
+            'PUT /api/kubernetes/config {"enabled": true}',
+        )
 
 
 class Workbench:
@@ -56,6 +71,8 @@ class Workbench:
         from tui.core.connection import connect
 
         with self._lock:
+            if not self.settings.enabled:
+                raise IntegrationDisabled()
             if self._conn is None:
                 self._conn = connect(self.settings)
                 self._api = self._conn.api_client()
