@@ -1,5 +1,6 @@
-"""Snapshots of the settings screen at 80x24 and 120x40 (a fixed, unreachable kubeconfig, so
-every run renders the same text, including the diagnosis that stops at step one)."""
+"""Snapshots that need no cluster, at 80x24 and 120x40: the settings screen and the browser
+when it cannot connect (a fixed, missing kubeconfig, so every run renders the same text,
+including the diagnosis that stops at step one) or is switched off in the settings."""
 
 from __future__ import annotations
 
@@ -58,3 +59,24 @@ def test_settings_field_error(snap_compare: Any, size: tuple[int, int]) -> None:
         await pilot.pause(0.3)
 
     assert snap_compare(_app(), terminal_size=size, run_before=run)
+
+
+@pytest.mark.parametrize("size", SIZES, ids=lambda s: f"{s[0]}x{s[1]}")
+def test_not_connected_banner(snap_compare: Any, size: tuple[int, int]) -> None:
+    async def run(pilot: Pilot[Any]) -> None:
+        banner = pilot.app.screen.query_one("#banner")
+        await until(pilot, lambda: banner.has_class("shown"), "the banner")
+        await pilot.pause(0.3)
+
+    assert snap_compare(_app(), terminal_size=size, run_before=run)
+
+
+@pytest.mark.parametrize("size", SIZES, ids=lambda s: f"{s[0]}x{s[1]}")
+def test_disabled_banner(snap_compare: Any, size: tuple[int, int]) -> None:
+    async def run(pilot: Pilot[Any]) -> None:
+        banner = pilot.app.screen.query_one("#banner")
+        await until(pilot, lambda: banner.has_class("shown"), "the banner")
+        await pilot.pause(0.3)
+
+    app = browser_app(KUBECONFIG, "opencode-manager", settings_file=SETTINGS_FILE, enabled=False)
+    assert snap_compare(app, terminal_size=size, run_before=run)

@@ -14,8 +14,10 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+import yaml
 from kubernetes import client
 from kubernetes.client.exceptions import ApiException
+from textual.command import CommandPalette
 from textual.pilot import Pilot
 from textual.widgets import Input
 
@@ -239,3 +241,37 @@ def test_namespace_picker(scene: Scene, snap_compare: Any, size: tuple[int, int]
 
     keys = ("colon", *"ns", "enter")
     assert snap_compare(app(), terminal_size=size, run_before=_then(*keys, wait=picked))
+
+
+@pytest.mark.parametrize("size", SIZES, ids=lambda s: f"{s[0]}x{s[1]}")
+def test_context_picker(
+    scene: Scene, snap_compare: Any, size: tuple[int, int], tmp_path: Path
+) -> None:
+    doc = yaml.safe_load(scene.kubeconfig.read_text())
+    first = doc["contexts"][0]
+    doc["contexts"] += [
+        {"name": "ci-restricted", "context": first["context"]},
+        {"name": "prod-eu", "context": first["context"]},
+    ]
+    kubeconfig = tmp_path / "contexts.kubeconfig"
+    kubeconfig.write_text(yaml.safe_dump(doc))
+
+    async def picked(pilot: Pilot[Any]) -> None:
+        await until(pilot, lambda: type(pilot.app.screen).__name__ == "Picker", "the picker")
+        pilot.app.screen.query_one(Input).cursor_blink = False
+        await pilot.pause(0.2)
+
+    app = browser_app(kubeconfig, NS, clock=lambda: scene.clock)
+    keys = ("colon", *"ctx", "enter")
+    assert snap_compare(app, terminal_size=size, run_before=_then(*keys, wait=picked))
+
+
+@pytest.mark.parametrize("size", SIZES, ids=lambda s: f"{s[0]}x{s[1]}")
+def test_command_palette(scene: Scene, snap_compare: Any, size: tuple[int, int]) -> None:
+    async def opened(pilot: Pilot[Any]) -> None:
+        await until(pilot, lambda: isinstance(pilot.app.screen, CommandPalette), "the palette")
+        pilot.app.screen.query_one(Input).cursor_blink = False
+        await pilot.press(*"pod")
+        await pilot.pause(0.5)  # the palette searches its providers asynchronously
+
+    assert snap_compare(_app(scene), terminal_size=size, run_before=_then("ctrl+p", wait=opened))

@@ -564,3 +564,24 @@ def test_restricted_account_through_rest(real_node: Namespace, tmp_path: Path) -
                 assert "grant" in r.json()["fix"]
     finally:
         wb.close()
+
+
+def test_disabled_refuses_cluster_calls_until_enabled(rest: TestClient) -> None:
+    """The spec's "Enable Kubernetes" toggle: off, nothing touches the cluster (409 naming
+    the setting); Test connection still runs, so it can be checked before switching on."""
+    assert rest.get(f"{API}/pods").status_code == 200
+    assert rest.put(f"{API}/config", json={"enabled": False}).json()["enabled"] is False
+    for r in (
+        rest.get(f"{API}/pods"),
+        rest.post(f"{API}/pods", json={"name": "x", "image": "podbay.local/debian:12"}),
+        rest.get(f"{API}/services"),
+        rest.post(f"{API}/cleanup", json={}),
+    ):
+        assert r.status_code == 409, r.text
+        assert "disabled in the settings" in r.json()["error"]
+        assert '{"enabled": true}' in r.json()["fix"]
+    cfg = rest.get(f"{API}/config").json()
+    assert cfg["connected"] is False and "disabled" in cfg["error"]
+    assert rest.post(f"{API}/test-connection").json()["success"] is True
+    assert rest.put(f"{API}/config", json={"enabled": True}).json()["connected"] is True
+    assert rest.get(f"{API}/pods").status_code == 200

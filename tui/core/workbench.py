@@ -34,8 +34,7 @@ class IntegrationDisabled(PodbayError):
     def __init__(self) -> None:
         super().__init__(
             "Kubernetes is disabled in the settings (enabled: false)",
-            "turn it on: Settings > Enabled (',' in the TUI), or "
-            'PUT /api/kubernetes/config {"enabled": true}',
+            'turn it on: Settings > Enabled, or PUT /api/kubernetes/config {"enabled": true}',
         )
 
 
