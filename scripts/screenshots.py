@@ -205,14 +205,11 @@ def main() -> int:
         ("cleanup", keys("X")),
         ("help", keys("question_mark")),
         ("command", keys("colon", *"ns kube")),
+        ("palette", keys("ctrl+p", *"svc", wait=0.8)),
+        ("context", keys("colon", *"ctx", "enter", wait=0.5)),
+        ("settings", keys("comma", wait=0.5)),
+        ("test-connection", keys("comma", "ctrl+t", wait=4.0)),
     ]
-    try:
-        from tui.app import settings_screen  # noqa: F401
-
-        shots.append(("settings", keys("comma", wait=0.5)))
-        shots.append(("test-connection", keys("comma", "ctrl+t", wait=4.0)))
-    except ImportError:
-        pass
     saved = asyncio.run(shoot(kubeconfig, (cols, rows), shots))
     converter = shutil.which("rsvg-convert")
     for svg in saved:
