@@ -53,3 +53,4 @@ async def test_network_cut_shows_a_banner_and_the_rows_catch_up(
         await until(pilot, lambda: not banner.has_class("shown"), "the banner goes", 30)
         assert live is browser(app).lives["pods"]  # the same list reconnected; no restart
         await until(pilot, lambda: live.state == "watching", "watching again")
+    assert live.stopped  # leaving the app ends its watch threads

@@ -179,3 +179,20 @@ async def test_a_saved_context_missing_from_the_kubeconfig_is_kept(namespace: Na
         assert not screen.dirty
         await pilot.press("escape")  # nothing changed: no question
         assert not isinstance(app.screen, SettingsScreen)
+
+
+async def test_extra_ca_file_turns_a_tls_failure_green(namespace: Namespace) -> None:
+    """A kubeconfig without CA data: Test connection names the trust set it tried and how to
+    add a CA; with the sandbox's CA typed into Extra CA file, the same check passes."""
+    kubeconfig = namespace.sandbox.kubeconfig("admin", with_ca=False)
+    app = browser_app(kubeconfig, namespace.name)
+    async with app.run_test(size=(160, 50)) as pilot:
+        await pilot.press("comma", "ctrl+t")
+        await until(pilot, lambda: "✗ tls" in _diagnosis_text(app), "the TLS failure")
+        text = _diagnosis_text(app)
+        assert "system" in text and "extra CA" in text.replace("Extra CA", "extra CA")
+        await _type(pilot, "f-extra-ca-file", str(namespace.sandbox.ca))
+        await pilot.press("ctrl+t")
+        await until(pilot, lambda: "✓ tls" in _diagnosis_text(app), "TLS with the extra CA")
+        assert "✓ authentication" in _diagnosis_text(app)
+        assert str(namespace.sandbox.ca) in _diagnosis_text(app)

@@ -49,6 +49,20 @@ def _read_to_exit(term: TerminalSession) -> tuple[bytes, TerminalExit]:
             return bytes(got), ended
 
 
+def _until_size(term: TerminalSession, screen: Screen, size: bytes) -> None:
+    """Ask ``stty size`` until the TTY has ``size``: the kubelet applies a resize on its own
+    goroutine, so a command sent right after it may still see the old size."""
+    deadline = time.monotonic() + 20
+    while True:
+        term.write(b"stty size\n")
+        try:
+            screen.until(size, wait=1.0)
+            return
+        except AssertionError:
+            if time.monotonic() > deadline:
+                raise
+
+
 def test_shell_round_trip_resize_and_exit_code(real_node: Namespace) -> None:
     pod = running_pod(real_node)
     with TerminalSession.open(real_node.admin, real_node.name, pod, cols=100, rows=30) as term:
@@ -57,8 +71,7 @@ def test_shell_round_trip_resize_and_exit_code(real_node: Namespace) -> None:
         screen.until(b"sum=42 shell=bash")  # the default shell prefers bash
         screen.until(b"30 100")  # the size given at open
         term.resize(120, 40)
-        term.write(b"stty size\n")
-        screen.until(b"40 120")
+        _until_size(term, screen, b"40 120")
         term.write(b"exit 7\n")
         assert term.wait(30) == TerminalExit(7, "exited")
         assert term.exit_code == 7

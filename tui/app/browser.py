@@ -153,6 +153,10 @@ class Browser(Screen[None]):
             return
         self.lives[kind.name] = live.start()
 
+    def on_unmount(self) -> None:
+        for live in self.lives.values():  # their watch threads end with the screen
+            live.stop()
+
     def stop_live(self) -> None:
         for live in self.lives.values():
             live.stop()
