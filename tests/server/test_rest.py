@@ -585,3 +585,40 @@ def test_disabled_refuses_cluster_calls_until_enabled(rest: TestClient) -> None:
     assert rest.post(f"{API}/test-connection").json()["success"] is True
     assert rest.put(f"{API}/config", json={"enabled": True}).json()["connected"] is True
     assert rest.get(f"{API}/pods").status_code == 200
+
+
+def test_extra_ca_file_serves_rest_and_websocket_alike(
+    real_node: Namespace, tmp_path: Path
+) -> None:
+    """A kubeconfig without CA data: REST says which trust set failed and how to add a CA
+    (503 with the TLS step of the diagnosis); with the extra CA file, both the HTTP calls
+    and the exec WebSocket trust the cluster."""
+    ns = real_node.name
+    noca = str(real_node.sandbox.kubeconfig("admin", with_ca=False))
+    wb = Workbench(Settings(kubeconfig=noca, namespace=ns), tmp_path / "a.yaml")
+    with TestClient(make_app(wb)) as client:
+        r = client.get(f"{API}/pods")
+        assert r.status_code == 503
+        assert "certificate verify failed" in r.json()["error"]
+        assert r.json()["fix"].startswith("tls: ") and "extra CA file" in r.json()["fix"]
+        checks = {c["name"]: c["status"] for c in r.json()["diagnosis"]["checks"]}
+        assert (checks["tcp"], checks["tls"], checks["authentication"]) == ("ok", "fail", "skipped")
+    wb.close()
+
+    extra = Settings(kubeconfig=noca, namespace=ns, extra_ca_file=str(real_node.sandbox.ca))
+    wb = Workbench(extra, tmp_path / "b.yaml")
+    try:
+        with TestClient(make_app(wb)) as client:
+            pod = {"name": "box", "image": "podbay.local/debian:12", "command": ["sleep", "600"]}
+            assert client.post(f"{API}/pods", json=pod).status_code == 201
+            wait_pod(real_node.core, ns, "box", ("Running",))
+            ran = client.post(f"{API}/pods/box/exec", json={"command": ["echo", "trusted"]})
+            assert (ran.json()["stdout"], ran.json()["exitCode"]) == ("trusted\n", 0)
+            with client.websocket_connect(f"{API}/pods/box/terminal") as ws:
+                ws.send_bytes(b"echo tty-$((3*3)); exit 4\n")
+                out = b""
+                while b"tty-9" not in out:
+                    msg = ws.receive()
+                    out += msg.get("bytes") or b""
+    finally:
+        wb.close()
