@@ -50,6 +50,7 @@ class Browser(Screen[None]):
         Binding("slash", "filter", "Filter", key_display="/"),
         Binding("d", "describe", "Describe"),
         Binding("y", "yaml", "YAML"),
+        Binding("l", "logs", "Logs"),
         Binding("ctrl+d", "delete", "Delete"),
         Binding("x", "cleanup(False)", "Cleanup", show=False),
         Binding("X", "cleanup(True)", "Cleanup incl. Failed", show=False),
@@ -434,17 +435,23 @@ class Browser(Screen[None]):
         needs = {
             "delete": f"delete {self.kind.name}",
             "cleanup": "delete pods",
+            "logs": "get pods/log",
         }.get(action)
         if needs and needs in self.denied:
             return None  # shown disabled; pressing it explains why
-        if action == "cleanup" and self.kind.name != "pods":
+        if action in ("cleanup", "logs") and self.kind.name != "pods":
             return None
         return True
 
     def on_key(self, event: events.Key) -> None:
         """A disabled key (the account lacks the verb) explains itself instead of doing
         nothing: Textual passes keys of disabled bindings on to here."""
-        needs = {"ctrl+d": f"delete {self.kind.name}", "x": "delete pods", "X": "delete pods"}
+        needs = {
+            "ctrl+d": f"delete {self.kind.name}",
+            "x": "delete pods",
+            "X": "delete pods",
+            "l": "get pods/log",
+        }
         need = needs.get(event.key)
         if need and need in self.denied and not self.prompt_mode:
             event.stop()
@@ -478,6 +485,20 @@ class Browser(Screen[None]):
         if live is None:
             return None
         return next((o for o in live.cache.items() if o["metadata"]["uid"] == row.key), None)
+
+    def action_logs(self) -> None:
+        """Follow the current pod's log (its first container; `c` there picks another)."""
+        if self.kind.name != "pods" or self._denied("get pods/log"):
+            return
+        row = self.table.current
+        obj = self._row_object(row) if row else None
+        if row is None or obj is None:
+            return
+        from tui.app.logviewer import LogViewer
+
+        spec = obj.get("spec") or {}
+        containers = [c["name"] for c in spec.get("containers") or [] if c.get("name")]
+        self.app.push_screen(LogViewer(self.wb, self.namespace, row.name, containers))
 
     def action_yaml(self) -> None:
         row = self.table.current

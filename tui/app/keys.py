@@ -47,3 +47,21 @@ def help_sections(screen: Screen[Any]) -> list[tuple[str, list[tuple[str, str]]]
         ("Filter (/)", FILTER),
         ("Anywhere", app_keys),
     ]
+
+
+LOG_MOVE = [
+    ("j k ↑ ↓  h l ← →", "scroll"),
+    ("g G home end", "first / last line"),
+    ("ctrl+f ctrl+b", "page down / up"),
+    ("0 1 2 3 4 5", "window: everything, last 1m / 5m / 15m / 30m / 1h"),
+    ("/text", "show only lines matching a regex (plain text if not one); esc clears"),
+]
+
+
+def log_help_sections(screen: Screen[Any]) -> list[tuple[str, list[tuple[str, str]]]]:
+    keys = [
+        (_key_name(b), b.description)
+        for b in screen.BINDINGS
+        if isinstance(b, Binding) and b.show is not False
+    ]
+    return [("Log viewer", keys), ("Moving", LOG_MOVE), ("Anywhere", [("ctrl+q", "quit")])]

@@ -1,0 +1,321 @@
+"""The log viewer (`l` on a pod): follows a container's log live, k9s's keys.
+
+The stream runs on the engine's LogFollower thread; this screen takes its new lines at most
+~10 times a second, so a chatty container cannot flood the UI. Switching timestamps, the
+previous container, the time window or the container restarts the stream with the new
+query; a container that has not started yet is waited for.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import time
+from dataclasses import replace
+from pathlib import Path
+from typing import Any
+
+from rich.text import Text
+from textual import work
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.message import Message
+from textual.screen import Screen
+from textual.widgets import Footer, Input, Static
+
+from tui.app.dialogs import ErrorDialog, Picker
+from tui.app.loglines import LogLines, compile_filter
+from tui.core.errors import PodbayError
+from tui.core.logfollow import MAX_LINES, LogFollower
+from tui.core.logs import LogQuery
+from tui.core.workbench import Workbench
+
+APPLY_INTERVAL = 0.1  # at most ~10 UI updates a second, however fast the log is
+RETRY_SECONDS = 1.0  # a container that is still starting is asked again this often
+#: k9s's time windows: 0 = everything, then 1m / 5m / 15m / 30m / 1h.
+SINCE = {"0": None, "1": 60, "2": 300, "3": 900, "4": 1800, "5": 3600}
+WAITING = ("waiting to start", "ContainerCreating", "PodInitializing")
+
+
+class LogViewer(Screen[None]):
+    BINDINGS = [
+        Binding("escape,q", "back", "Back"),
+        Binding("slash", "filter", "Filter", key_display="/"),
+        Binding("s", "autoscroll", "Autoscroll"),
+        Binding("t", "timestamps", "Timestamps"),
+        Binding("p", "previous", "Previous"),
+        Binding("c", "container", "Container"),
+        Binding("ctrl+s", "save", "Save"),
+        Binding("question_mark", "help", "Help", key_display="?"),
+        *(Binding(k, f"since('{k}')", f"Since {k}", show=False) for k in SINCE),
+    ]
+
+    DEFAULT_CSS = """
+    LogViewer { layout: vertical; }
+    #log-title { height: 1; background: $panel; }
+    #log-prompt { dock: bottom; height: 1; border: none; padding: 0 1; display: none; }
+    #log-prompt.shown { display: block; }
+    #log-status { height: 1; background: $panel; color: $text-muted; }
+    """
+
+    def __init__(
+        self,
+        workbench: Workbench,
+        namespace: str,
+        pod: str,
+        containers: list[str],
+        *,
+        container: str | None = None,
+        max_lines: int = MAX_LINES,
+    ) -> None:
+        super().__init__()
+        self.wb = workbench
+        self.containers = containers or ["runner"]
+        self.query_ = LogQuery(pod, namespace, container or self.containers[0])
+        self.max_lines = max_lines
+        self.follower: LogFollower | None = None
+        self.filter_text = ""
+        self.note = ""  # why the stream is not (yet) showing: waiting, ended, failed
+        self._last_apply = 0.0
+        self._pending = False
+
+    def compose(self) -> ComposeResult:
+        yield Static(id="log-title")
+        yield LogLines(max_lines=self.max_lines, id="log-lines")
+        yield Input(id="log-prompt", placeholder="regex (plain text if not one); esc clears")
+        yield Static(id="log-status")
+        yield Footer()
+
+    @property
+    def lines(self) -> LogLines:
+        return self.query_one(LogLines)
+
+    def on_mount(self) -> None:
+        self.lines.focus()
+        self.restart()
+
+    def on_unmount(self) -> None:
+        if self.follower is not None:
+            self.follower.stop()
+
+    # ---- the stream ------------------------------------------------------------------
+    def restart(self, query: LogQuery | None = None) -> None:
+        """(Re)open the stream: the buffer starts over with the new query."""
+        if query is not None:
+            self.query_ = query
+        if self.follower is not None:
+            self.follower.stop()
+        self.lines.clear()
+        self.note = "connecting"
+        follower = LogFollower(self.wb.api, self.query_)
+
+        def on_new() -> None:  # on the reader thread; post_message is thread-safe
+            self.post_message(self.NewLines(follower))
+
+        follower.on_new = on_new
+        self.follower = follower.start()
+        self.update_chrome()
+
+    class NewLines(Message):
+        """Posted from the reader thread: lines (or an end) wait to be taken."""
+
+        def __init__(self, follower: LogFollower) -> None:
+            super().__init__()
+            self.follower = follower
+
+    def on_log_viewer_new_lines(self, message: NewLines) -> None:
+        if message.follower is self.follower:
+            self._schedule()
+
+    def _schedule(self) -> None:
+        if self._pending:
+            return
+        wait = APPLY_INTERVAL - (time.monotonic() - self._last_apply)
+        self._pending = True
+        if wait > 0:
+            self.set_timer(wait, self._apply)
+        else:  # a timer of 0 s is an error in Textual
+            self.call_later(self._apply)
+
+    def _apply(self) -> None:
+        self._pending = False
+        follower = self.follower
+        if follower is None:
+            return
+        self._last_apply = time.monotonic()
+        fresh = follower.take()
+        if fresh:
+            self.lines.append(fresh)
+        progress = follower.progress
+        if progress.state == "following":
+            self.note = ""
+        elif progress.state == "failed" and progress.error is not None:
+            error = progress.error
+            if any(w in error.what for w in WAITING):
+                self.note = "waiting for the container to start"
+                self.set_timer(RETRY_SECONDS, self._retry_if(follower))
+            else:
+                self.note = "failed"
+                self.app.push_screen(ErrorDialog(error.what, error.fix))
+        elif progress.state == "ended":
+            self.describe_end(follower)
+        self.update_chrome()
+
+    def _retry_if(self, follower: LogFollower) -> Any:
+        def retry() -> None:
+            if self.follower is follower and self.is_mounted:
+                self.restart()
+
+        return retry
+
+    @work(thread=True, group="log-end", exclusive=True, exit_on_error=False)
+    def describe_end(self, follower: LogFollower) -> None:
+        """Say how the container ended (its exit code), once the stream has."""
+        try:
+            pod = self.wb.pods.get(self.query_.pod, self.query_.namespace)
+        except PodbayError as exc:
+            note = f"stream ended ({exc.what})"
+        else:
+            note = "stream ended"
+            for status in (pod.get("status") or {}).get("containerStatuses") or []:
+                if status.get("name") != self.query_.container:
+                    continue
+                state = status.get("lastState" if self.query_.previous else "state") or {}
+                done = state.get("terminated")
+                if done:
+                    reason = done.get("reason") or ""
+                    note = f"exited with code {done.get('exitCode')}"
+                    if reason not in ("", "Completed", "Error"):  # OOMKilled says more
+                        note += f" ({reason})"
+                elif "running" in state:
+                    note = "stream ended; the container is still running (press 0 to follow again)"
+        if self.follower is follower:
+            self.app.call_from_thread(self._set_note, note)
+
+    def _set_note(self, note: str) -> None:
+        self.note = note
+        self.update_chrome()
+
+    # ---- chrome ----------------------------------------------------------------------
+    def update_chrome(self) -> None:
+        q = self.query_
+        title = Text.assemble(
+            (" Logs ", "reverse bold"),
+            f" {q.pod}",
+            ("/", "dim"),
+            (q.container or "", "bold"),
+            f"  ns {q.namespace}",
+        )
+        flags = [
+            "previous container" if q.previous else "",
+            "timestamps" if q.timestamps else "",
+            f"last {_window(q.since_seconds)}" if q.since_seconds else "",
+        ]
+        if any(flags):
+            title.append("  [" + ", ".join(f for f in flags if f) + "]", "cyan")
+        self.query_one("#log-title", Static).update(title)
+        lines = self.lines
+        follower = self.follower
+        state = follower.progress.state if follower else "connecting"
+        mark = {"following": ("● following", "green"), "ended": ("■ ended", "bright_black")}
+        label, style = mark.get(state, ("○ " + (self.note or state), "yellow"))
+        if state == "failed" and self.note.startswith("waiting"):
+            label, style = "○ waiting for the container to start", "yellow"
+        if state == "ended" and self.note:
+            label = f"■ ended: {self.note}"
+        status = Text.assemble(" ", (label, style), " │ ", f"{len(lines.lines):,} lines")
+        if lines.pattern is not None:
+            status.append(f" │ /{self.filter_text}: {len(lines.view):,} match", "cyan")
+        if lines.dropped:
+            status.append(f" │ {lines.dropped:,} oldest dropped", "yellow")
+        status.append(" │ autoscroll " + ("on" if lines.autoscroll else "off"))
+        self.query_one("#log-status", Static).update(status)
+
+    # ---- keys ------------------------------------------------------------------------
+    def action_back(self) -> None:
+        prompt = self.query_one("#log-prompt", Input)
+        if prompt.has_class("shown"):
+            self._close_prompt()
+        elif self.filter_text:
+            self._set_filter("")
+        else:
+            self.dismiss(None)
+
+    def action_filter(self) -> None:
+        prompt = self.query_one("#log-prompt", Input)
+        prompt.value = self.filter_text
+        prompt.add_class("shown")
+        prompt.focus()
+
+    def _close_prompt(self) -> None:
+        self.query_one("#log-prompt", Input).remove_class("shown")
+        self.lines.focus()
+
+    def on_input_changed(self, event: Input.Changed) -> None:
+        if event.input.id == "log-prompt":
+            self._set_filter(event.value)
+
+    def on_input_submitted(self, event: Input.Submitted) -> None:
+        if event.input.id == "log-prompt":
+            self._close_prompt()
+            self._set_filter(event.value)
+
+    def _set_filter(self, text: str) -> None:
+        self.filter_text = text.strip()
+        self.lines.set_filter(compile_filter(self.filter_text))
+        self.update_chrome()
+
+    def action_help(self) -> None:
+        from tui.app.dialogs import HelpScreen
+        from tui.app.keys import log_help_sections
+
+        self.app.push_screen(HelpScreen(log_help_sections(self)))
+
+    def action_autoscroll(self) -> None:
+        lines = self.lines
+        lines.autoscroll = not lines.autoscroll
+        if lines.autoscroll:
+            lines.scroll_end(animate=False, immediate=True, x_axis=False)
+        self.update_chrome()
+
+    def action_timestamps(self) -> None:
+        self.restart(replace(self.query_, timestamps=not self.query_.timestamps))
+
+    def action_previous(self) -> None:
+        self.restart(replace(self.query_, previous=not self.query_.previous))
+
+    def action_since(self, key: str) -> None:
+        self.restart(replace(self.query_, since_seconds=SINCE[key]))
+
+    def action_container(self) -> None:
+        if len(self.containers) < 2:
+            self.notify(f"pod {self.query_.pod} has one container: {self.containers[0]}")
+            return
+
+        def chosen(name: str | None) -> None:
+            if name and name != self.query_.container:
+                self.restart(replace(self.query_, container=name, previous=False))
+
+        self.app.push_screen(Picker("Container", self.containers, self.query_.container), chosen)
+
+    def action_save(self) -> None:
+        """Write what the viewer holds (all of it, not only the matches) to a file."""
+        q = self.query_
+        stamp = dt.datetime.now().strftime("%Y%m%d-%H%M%S")
+        folder = Path.home() / "podbay-logs"
+        path = folder / f"{q.namespace}-{q.pod}-{q.container}-{stamp}.log"
+        try:
+            folder.mkdir(parents=True, exist_ok=True)
+            path.write_text("".join(f"{line}\n" for line in self.lines.lines))
+        except OSError as exc:
+            self.app.push_screen(
+                ErrorDialog(
+                    f"cannot save the log to {path}: {exc.strerror or exc}",
+                    f"make {folder} writable, or free some disk space",
+                )
+            )
+            return
+        self.notify(f"saved {len(self.lines.lines):,} lines to {path}")
+
+
+def _window(seconds: int) -> str:
+    return f"{seconds // 3600}h" if seconds >= 3600 else f"{seconds // 60}m"
