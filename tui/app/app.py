@@ -56,6 +56,15 @@ class PodbayApp(App[None]):
                 "Cleanup", "preview and delete finished podbay pods", browser.action_cleanup
             )
 
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        """In the embedded terminal ctrl+p belongs to the shell (readline's previous line),
+        not to the command palette."""
+        from tui.app.terminal_view import TerminalScreen
+
+        if action == "command_palette" and isinstance(self.screen, TerminalScreen):
+            return False
+        return super().check_action(action, parameters)
+
     def on_unmount(self) -> None:
         self.workbench.close()
 

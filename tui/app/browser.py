@@ -51,6 +51,7 @@ class Browser(Screen[None]):
         Binding("d", "describe", "Describe"),
         Binding("y", "yaml", "YAML"),
         Binding("l", "logs", "Logs"),
+        Binding("s", "shell", "Shell"),
         Binding("ctrl+d", "delete", "Delete"),
         Binding("x", "cleanup(False)", "Cleanup", show=False),
         Binding("X", "cleanup(True)", "Cleanup incl. Failed", show=False),
@@ -436,10 +437,11 @@ class Browser(Screen[None]):
             "delete": f"delete {self.kind.name}",
             "cleanup": "delete pods",
             "logs": "get pods/log",
+            "shell": "create pods/exec",
         }.get(action)
         if needs and needs in self.denied:
             return None  # shown disabled; pressing it explains why
-        if action in ("cleanup", "logs") and self.kind.name != "pods":
+        if action in ("cleanup", "logs", "shell") and self.kind.name != "pods":
             return None
         return True
 
@@ -451,6 +453,7 @@ class Browser(Screen[None]):
             "x": "delete pods",
             "X": "delete pods",
             "l": "get pods/log",
+            "s": "create pods/exec",
         }
         need = needs.get(event.key)
         if need and need in self.denied and not self.prompt_mode:
@@ -499,6 +502,17 @@ class Browser(Screen[None]):
         spec = obj.get("spec") or {}
         containers = [c["name"] for c in spec.get("containers") or [] if c.get("name")]
         self.app.push_screen(LogViewer(self.wb, self.namespace, row.name, containers))
+
+    def action_shell(self) -> None:
+        """A shell in the current pod, inside the TUI (bash if the image has it, else sh)."""
+        if self.kind.name != "pods" or self._denied("create pods/exec"):
+            return
+        row = self.table.current
+        if row is None:
+            return
+        from tui.app.terminal_view import TerminalScreen
+
+        self.app.push_screen(TerminalScreen(self.wb, self.namespace, row.name))
 
     def action_yaml(self) -> None:
         row = self.table.current
