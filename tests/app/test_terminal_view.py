@@ -150,7 +150,8 @@ async def test_refusals_say_why(real_node: Namespace, tmp_path: Path) -> None:
         await until(pilot, lambda: isinstance(app.screen, ErrorDialog), "an error")
         dialog = app.screen
         assert isinstance(dialog, ErrorDialog)
-        assert "not running" in dialog.what.lower() or "Succeeded" in dialog.what, dialog.what
+        assert dialog.what == "pod done is Succeeded: a terminal needs a running container"
+        assert "their logs remain" in dialog.fix
         await pilot.press("escape")
         await until(pilot, lambda: isinstance(app.screen, Browser), "back to the list")
 
@@ -193,3 +194,33 @@ def test_a_shell_through_a_real_pty(real_node: Namespace, tmp_path: Path) -> Non
         if proc.isalive():
             proc.terminate(force=True)
     assert b"Traceback" not in bytes(seen)
+
+
+TERM_NS = "terminal-snapshot"
+
+
+@pytest.mark.cluster
+@pytest.mark.parametrize("size", [(80, 24), (120, 40)], ids=lambda s: f"{s[0]}x{s[1]}")
+def test_terminal_snapshot(
+    sandbox: Any, admin: Any, snap_compare: Any, size: tuple[int, int]
+) -> None:
+    from kubernetes import client
+
+    from tests.app.test_log_viewer import _fresh_namespace
+
+    core = client.CoreV1Api(admin)
+    _fresh_namespace(core, TERM_NS)
+    box = pod_manifest("box", container={"command": ["sleep", "600"]})
+    core.create_namespaced_pod(TERM_NS, box)
+    wait_pod(core, TERM_NS, "box", ("Running",))
+
+    async def run(pilot: Pilot[Any]) -> None:
+        await _shell(pilot, "box")
+        await _run(pilot, "printf '\\033[1;32mok\\033[0m %s\\n' $((6*7))", "ok 42")
+        await pilot.pause(0.3)
+
+    try:
+        app = browser_app(sandbox.kubeconfig("admin"), TERM_NS)
+        assert snap_compare(app, terminal_size=size, run_before=run)
+    finally:
+        core.delete_namespace(TERM_NS)
