@@ -55,6 +55,15 @@ def pod(
     return {"metadata": {"name": name, "labels": labels}, "spec": spec}
 
 
+TEST_RUN = (
+    "printf 'collected 6 items\\n\\ntests/test_api.py \\033[32m....\\033[0m\\n"
+    "tests/test_db.py \\033[32m.\\033[31mF\\033[0m\\n\\n=== FAILURES ===\\n"
+    "___ test_migration_adds_orders ___\\n"
+    "E   AssertionError: expected 3 tables, got 2\\n"
+    "\\033[31m1 failed\\033[0m, \\033[32m5 passed\\033[0m in 0.42s\\n'; exit 1"
+)
+
+
 def build_scene(api: client.ApiClient) -> None:
     core: Any = client.CoreV1Api(api)
     try:
@@ -86,7 +95,7 @@ def build_scene(api: client.ApiClient) -> None:
         pod(
             "tests-9f8e7d6",
             {"app": "tests", "commit": "9f8e7d6", **MANAGED},
-            command=["sh", "-c", "echo 1 failed; exit 1"],
+            command=["sh", "-c", TEST_RUN],
         ),
         pod("lint-a1b2c3d", {"app": "lint", **MANAGED}, command=["true"]),
         pod("migrate-typo", {"app": "migrate", **MANAGED}, image="podbay.local/no-such-image:1"),
@@ -173,11 +182,16 @@ async def shoot(
     return saved
 
 
-def keys(*k: str, wait: float = 0.0) -> Step:
+def keys(*k: str, wait: float = 0.0, then: tuple[str, float] | None = None) -> Step:
+    """Press ``k``, wait; ``then`` types a line (and enter) and waits again."""
+
     async def run(pilot: Pilot[Any]) -> None:
         await pilot.press(*k)
         if wait:
             await pilot.pause(wait)
+        if then is not None:
+            await pilot.press(*then[0], "enter")
+            await pilot.pause(then[1])
 
     return run
 
@@ -206,6 +220,8 @@ def main() -> int:
         ("help", keys("question_mark")),
         ("command", keys("colon", *"ns kube")),
         ("palette", keys("ctrl+p", *"svc", wait=0.8)),
+        ("logs", keys("slash", *"tests-9f", "enter", "l", wait=2.5)),
+        ("shell", keys("slash", *"postgres", "enter", "s", wait=3.0, then=("pg_isready", 1.5))),
         ("context", keys("colon", *"ctx", "enter", wait=0.5)),
         ("settings", keys("comma", wait=0.5)),
         ("test-connection", keys("comma", "ctrl+t", wait=4.0)),

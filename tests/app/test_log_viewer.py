@@ -37,8 +37,7 @@ def viewer(app: Any) -> LogViewer:
 
 
 def shown(app: Any) -> list[str]:
-    lines = viewer(app).lines
-    return [lines.lines[i] for i in lines.view]
+    return viewer(app).lines.shown()
 
 
 def status(app: Any) -> str:

@@ -8,6 +8,7 @@ stays at the end unless the user scrolled away from it.
 
 from __future__ import annotations
 
+import bisect
 import re
 
 from rich.cells import cell_len
@@ -19,7 +20,9 @@ from textual.scroll_view import ScrollView
 from textual.strip import Strip
 
 MATCH = Style(reverse=True, bold=True)
-_CONTROL = re.compile(r"[\x00-\x08\x0b-\x1a\x1c-\x1f\x7f]")  # keep ESC (\x1b) for colours
+# control characters other than ESC (kept for colours) would corrupt the screen: dropped
+_CONTROL = {c: None for c in (*range(0x00, 0x09), *range(0x0B, 0x1B), *range(0x1C, 0x20), 0x7F)}
+SLACK = 0.1  # the buffer may grow 10% over max_lines before the oldest are dropped at once
 
 
 def compile_filter(text: str) -> re.Pattern[str] | None:
@@ -33,10 +36,23 @@ def compile_filter(text: str) -> re.Pattern[str] | None:
 
 
 def _clean(line: str) -> str:
-    return _CONTROL.sub("", line.rstrip("\r").expandtabs(8))
+    if line.isprintable():  # the common case: nothing to do
+        return line
+    line = line.rstrip("\r")
+    if "\t" in line:
+        line = line.expandtabs(8)
+    return line.translate(_CONTROL)
+
+
+def _width(line: str) -> int:
+    return len(line) if line.isascii() else cell_len(line)
 
 
 class LogLines(ScrollView, can_focus=True):
+    """``lines`` holds the newest ``max_lines`` (``dropped`` counts the ones let go);
+    ``matches`` (absolute line numbers) exists only while a filter is set, so an unfiltered
+    follow costs one list append per line."""
+
     DEFAULT_CSS = """
     LogLines { height: 1fr; scrollbar-size-vertical: 1; scrollbar-size-horizontal: 1; }
     """
@@ -56,55 +72,94 @@ class LogLines(ScrollView, can_focus=True):
         super().__init__(id=id)
         self.max_lines = max_lines
         self.lines: list[str] = []
-        self.view: list[int] = []  # indices of the lines shown (all, or the matches)
+        self.dropped = 0  # lines let go because the buffer was full (the first line's number)
+        self.matches: list[int] | None = None
         self.pattern: re.Pattern[str] | None = None
-        self.dropped = 0  # lines let go because the buffer was full
         self.autoscroll = True
         self._width = 0
+        self._end_pending = False  # a scroll to the end waits for the next layout
+
+    # ---- reading -------------------------------------------------------------------------
+    def count(self) -> int:
+        """How many lines are shown (all of them, or the matches)."""
+        return len(self.matches) if self.matches is not None else len(self.lines)
+
+    def shown(self) -> list[str]:
+        if self.matches is None:
+            return list(self.lines)
+        return [self.lines[i - self.dropped] for i in self.matches]
+
+    def _line(self, row: int) -> str:
+        number = self.matches[row] if self.matches is not None else self.dropped + row
+        return self.lines[number - self.dropped]
 
     # ---- data ----------------------------------------------------------------------------
     def clear(self) -> None:
-        self.lines, self.view, self.dropped, self._width = [], [], 0, 0
+        self.lines, self.dropped, self._width = [], 0, 0
+        self.matches = [] if self.pattern is not None else None
         self._resize()
 
     def append(self, new: list[str]) -> None:
-        at_end = self.scroll_y >= self.max_scroll_y
-        start = len(self.lines)
-        self.lines.extend(_clean(line) for line in new)
-        over = len(self.lines) - self.max_lines
-        if over > 0:  # drop the oldest; indices of the view shift with them
+        at_end = self._end_pending or self.scroll_y >= self.max_scroll_y
+        first = self.dropped + len(self.lines)
+        cleaned = [_clean(line) for line in new]
+        self.lines.extend(cleaned)
+        if self.matches is not None and self.pattern is not None:
+            search = self.pattern.search
+            self.matches.extend(first + i for i, line in enumerate(cleaned) if search(line))
+        if cleaned:
+            self._width = max(self._width, max(map(_width, cleaned)))
+        removed_rows = 0
+        if len(self.lines) > self.max_lines * (1 + SLACK):  # drop the oldest, in one go
+            over = len(self.lines) - self.max_lines
             del self.lines[:over]
             self.dropped += over
-            start -= over
-            self.view = [i - over for i in self.view if i >= over]
-        added = range(max(start, 0), len(self.lines))
-        pattern = self.pattern
-        self.view.extend(i for i in added if pattern is None or pattern.search(self.lines[i]))
-        self._width = max(self._width, *(cell_len(self.lines[i]) for i in added), 0)
+            removed_rows = over
+            if self.matches is not None:
+                cut = bisect.bisect_left(self.matches, self.dropped)
+                del self.matches[:cut]
+                removed_rows = cut
         self._resize()
         if self.autoscroll and at_end:
-            self.scroll_end(animate=False, immediate=True, x_axis=False)
+            self._to_end()
+        elif removed_rows:  # keep the same lines in view while the oldest go
+            self.scroll_to(y=max(0, self.scroll_y - removed_rows), animate=False, immediate=True)
 
     def set_filter(self, pattern: re.Pattern[str] | None) -> None:
         self.pattern = pattern
-        self.view = [
-            i for i, line in enumerate(self.lines) if pattern is None or pattern.search(line)
-        ]
+        if pattern is None:
+            self.matches = None
+        else:
+            search, base = pattern.search, self.dropped
+            self.matches = [base + i for i, line in enumerate(self.lines) if search(line)]
         self._resize()
         if self.autoscroll:
+            self._to_end()
+
+    def _to_end(self) -> None:
+        """Scroll to the last line once the new size is laid out (scrolling now would use
+        the old one); until then, new lines still count as arriving at the end."""
+        if self._end_pending:
+            return
+        self._end_pending = True
+
+        def scroll() -> None:
+            self._end_pending = False
             self.scroll_end(animate=False, immediate=True, x_axis=False)
 
+        self.call_after_refresh(scroll)
+
     def _resize(self) -> None:
-        self.virtual_size = Size(self._width, len(self.view))
+        self.virtual_size = Size(self._width, self.count())
         self.refresh()
 
     # ---- drawing -------------------------------------------------------------------------
     def render_line(self, y: int) -> Strip:
         width = self.size.width
-        index = y + int(self.scroll_y)
-        if index >= len(self.view):
+        row = y + int(self.scroll_y)
+        if row >= self.count():
             return Strip.blank(width)
-        text = Text.from_ansi(self.lines[self.view[index]], no_wrap=True, end="")
+        text = Text.from_ansi(self._line(row), no_wrap=True, end="")
         if self.pattern is not None:
             text.highlight_regex(self.pattern, MATCH)
         strip = Strip(list(text.render(self.app.console)), text.cell_len)

@@ -224,7 +224,7 @@ class LogViewer(Screen[None]):
             label = f"■ ended: {self.note}"
         status = Text.assemble(" ", (label, style), " │ ", f"{len(lines.lines):,} lines")
         if lines.pattern is not None:
-            status.append(f" │ /{self.filter_text}: {len(lines.view):,} match", "cyan")
+            status.append(f" │ /{self.filter_text}: {lines.count():,} match", "cyan")
         if lines.dropped:
             status.append(f" │ {lines.dropped:,} oldest dropped", "yellow")
         status.append(" │ autoscroll " + ("on" if lines.autoscroll else "off"))
@@ -274,7 +274,7 @@ class LogViewer(Screen[None]):
         lines = self.lines
         lines.autoscroll = not lines.autoscroll
         if lines.autoscroll:
-            lines.scroll_end(animate=False, immediate=True, x_axis=False)
+            lines.scroll_end(animate=False, x_axis=False)
         self.update_chrome()
 
     def action_timestamps(self) -> None:

@@ -109,9 +109,10 @@ class LogFollower:
         try:
             for chunk in self._response.stream(amt=65536):
                 buffer += chunk
-                *done, buffer = buffer.split(b"\n")
-                if done:
-                    self._append([line.decode("utf-8", "replace") for line in done])
+                cut = buffer.rfind(b"\n")
+                if cut >= 0:  # one decode per chunk, not per line
+                    text, buffer = buffer[:cut].decode("utf-8", "replace"), buffer[cut + 1 :]
+                    self._append(text.split("\n"))
                 if self._stop.is_set():
                     return
             if buffer:
