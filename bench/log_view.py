@@ -1,6 +1,6 @@
 """The log viewer against `kubectl logs`, on the same pod of the sandbox's real node, in one run.
 
-    python -m bench.log_view [--lines 200000] [--sandbox NAME]
+    python -m bench.log_view [--lines 100000] [--sandbox NAME]
 
 A pod prints ``--lines`` lines (about 60 bytes each) and exits. Then, 3 rounds each:
   * ``kubectl logs POD`` wall time (a process, as a user runs it);
@@ -25,6 +25,7 @@ import yaml
 from bench.common import Stats, add_sandbox_option, bench_namespace, bench_sandbox, kubectl
 from tui.app.app import make_app
 from tui.app.browser import Browser
+from tui.app.loglines import LogLines
 from tui.app.logviewer import LogViewer
 from tui.core.logfollow import LogFollower
 from tui.core.logs import LogQuery
@@ -115,6 +116,16 @@ async def tui_full_log(sb: Sandbox, ns: str, lines: int, rounds: int = 3) -> Sta
 
 
 async def key_latency_in_flood(sb: Sandbox, ns: str, seconds: float) -> tuple[Stats, float]:
+    """Each sample: ``j`` (``g`` at the bottom) pressed → its scroll action has run."""
+    handled = [0]
+    for name in ("action_scroll_down", "action_scroll_home"):
+        original = getattr(LogLines, name)
+
+        def counted(self: LogLines, _original: Any = original) -> None:
+            _original(self)
+            handled[0] += 1
+
+        setattr(LogLines, name, counted)
     wb = Workbench(Settings(kubeconfig=str(sb.kubeconfig("admin")), namespace=ns))
     app = make_app(wb)
     async with app.run_test(size=(120, 40)) as pilot:
@@ -127,12 +138,14 @@ async def key_latency_in_flood(sb: Sandbox, ns: str, seconds: float) -> tuple[St
         t_start = time.perf_counter()
         latencies = []
         while time.perf_counter() - t_start < seconds:
-            y = int(lines.scroll_y)
-            key = "j" if y < lines.max_scroll_y else "g"
+            key = "j" if lines.scroll_y < lines.max_scroll_y else "g"
             k0 = time.perf_counter()
+            before = handled[0]
             app.simulate_key(key)
-            while int(lines.scroll_y) == y:
+            while handled[0] == before:
                 await asyncio.sleep(0.001)
+                if time.perf_counter() - k0 > 5:
+                    raise SystemExit(f"key {key!r} not handled within 5 s")
             latencies.append(time.perf_counter() - k0)
             await asyncio.sleep(0.05)
         rate = (len(lines.lines) + lines.dropped - first) / (time.perf_counter() - t_start)
@@ -141,7 +154,7 @@ async def key_latency_in_flood(sb: Sandbox, ns: str, seconds: float) -> tuple[St
 
 def main() -> int:
     ap = argparse.ArgumentParser(description=__doc__)
-    ap.add_argument("--lines", type=int, default=200_000)
+    ap.add_argument("--lines", type=int, default=100_000)  # < the kubelet's 10 MiB rotation
     ap.add_argument("--flood-seconds", type=float, default=10.0)
     add_sandbox_option(ap, "bench-logs")
     args = ap.parse_args()

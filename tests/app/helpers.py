@@ -8,6 +8,8 @@ from pathlib import Path
 from typing import Any
 
 import yaml
+from kubernetes import client
+from kubernetes.client.exceptions import ApiException
 from textual.pilot import Pilot
 
 from tui.app.app import PodbayApp, make_app
@@ -62,3 +64,27 @@ def renamed_context_kubeconfig(source: Path, target: Path, context: str = "sandb
     doc["current-context"] = context
     target.write_text(yaml.safe_dump(doc))
     return target
+
+
+def fresh_namespace(core: client.CoreV1Api, name: str) -> None:
+    """``name`` as a new, empty namespace (a fixed name keeps snapshot titles the same)."""
+    try:
+        core.delete_namespace(name, grace_period_seconds=0)
+    except ApiException as exc:
+        if exc.status != 404:
+            raise
+    deadline = time.monotonic() + 120
+    while True:
+        try:
+            core.read_namespace(name)
+        except ApiException as exc:
+            if exc.status == 404:
+                break
+            raise
+        assert time.monotonic() < deadline, f"namespace {name} is never gone"
+        time.sleep(0.2)
+    core.create_namespace({"metadata": {"name": name}})
+    while not any(
+        sa.metadata.name == "default" for sa in core.list_namespaced_service_account(name).items
+    ):
+        time.sleep(0.1)

@@ -11,11 +11,10 @@ from typing import Any
 
 import pytest
 from kubernetes import client
-from kubernetes.client.exceptions import ApiException
 from textual.pilot import Pilot
 
 from tests.accounts import account_kubeconfig
-from tests.app.helpers import browser, browser_app, names, until
+from tests.app.helpers import browser, browser_app, fresh_namespace, names, until
 from tests.conftest import Namespace
 from tests.kube_helpers import pod_manifest, wait_pod
 from tui.app.dialogs import ErrorDialog, HelpScreen, Picker
@@ -179,34 +178,10 @@ async def test_an_account_without_pods_log_is_told_what_to_add(
 SNAP_NS = "log-snapshot"
 
 
-def _fresh_namespace(core: client.CoreV1Api, name: str) -> None:
-    """``name`` as a new, empty namespace (a fixed name keeps snapshot titles the same)."""
-    try:
-        core.delete_namespace(name, grace_period_seconds=0)
-    except ApiException as exc:
-        if exc.status != 404:
-            raise
-    deadline = time.monotonic() + 120
-    while True:
-        try:
-            core.read_namespace(name)
-        except ApiException as exc:
-            if exc.status == 404:
-                break
-            raise
-        assert time.monotonic() < deadline, f"namespace {name} is never gone"
-        time.sleep(0.2)
-    core.create_namespace({"metadata": {"name": name}})
-    while not any(
-        sa.metadata.name == "default" for sa in core.list_namespaced_service_account(name).items
-    ):
-        time.sleep(0.1)
-
-
 @pytest.fixture(scope="module")
 def log_scene(sandbox: Sandbox, admin: client.ApiClient) -> Iterator[Path]:
     core = client.CoreV1Api(admin)
-    _fresh_namespace(core, SNAP_NS)
+    fresh_namespace(core, SNAP_NS)
     script = (
         "printf 'collecting 42 items\\n';"
         " printf '\\033[32mPASSED\\033[0m tests/test_api.py::test_list\\n';"

@@ -31,14 +31,20 @@ def _read_until(proc: PtyProcess, seen: bytearray, needle: bytes, timeout: float
     raise AssertionError(f"{needle!r} never appeared on the terminal; last output: {text!r}")
 
 
+def spawn_podbay(ns: Namespace, tmp_path: Path, term: str = "xterm-256color") -> PtyProcess:
+    """``podbay`` on ``ns`` as a user starts it, in a real 80x24 pty (its own settings file;
+    no colour hints from the environment but TERM)."""
+    env = {k: v for k, v in os.environ.items() if k not in ("COLORTERM", "NO_COLOR", "TEXTUAL")}
+    env.update(TERM=term, PODBAY_CONFIG=str(tmp_path / "settings.yaml"))
+    kubeconfig = str(ns.sandbox.kubeconfig("admin"))
+    argv = [sys.executable, "-m", "tui", "--kubeconfig", kubeconfig, "-n", ns.name]
+    return PtyProcess.spawn(argv, env=env, dimensions=(24, 80))
+
+
 @pytest.mark.parametrize("term", ["screen", "xterm-256color"])
 def test_podbay_runs_in_a_pty(namespace: Namespace, tmp_path: Path, term: str) -> None:
     namespace.core.create_namespaced_pod(namespace.name, pod_manifest("ptypod", kwok=True))
-    env = {k: v for k, v in os.environ.items() if k not in ("COLORTERM", "NO_COLOR", "TEXTUAL")}
-    env.update(TERM=term, PODBAY_CONFIG=str(tmp_path / "settings.yaml"))
-    kubeconfig = str(namespace.sandbox.kubeconfig("admin"))
-    argv = [sys.executable, "-m", "tui", "--kubeconfig", kubeconfig, "-n", namespace.name]
-    proc = PtyProcess.spawn(argv, env=env, dimensions=(24, 80))
+    proc = spawn_podbay(namespace, tmp_path, term)
     seen = bytearray()
     try:
         _read_until(proc, seen, b"ptypod")

@@ -7,7 +7,6 @@ after the newest pod was created (so every AGE reads "120m").
 
 from __future__ import annotations
 
-import time
 from collections.abc import Awaitable, Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -16,12 +15,17 @@ from typing import Any
 import pytest
 import yaml
 from kubernetes import client
-from kubernetes.client.exceptions import ApiException
 from textual.command import CommandPalette
 from textual.pilot import Pilot
 from textual.widgets import Input
 
-from tests.app.helpers import browser, browser_app, renamed_context_kubeconfig, until
+from tests.app.helpers import (
+    browser,
+    browser_app,
+    fresh_namespace,
+    renamed_context_kubeconfig,
+    until,
+)
 from tests.kube_helpers import KWOK_PLACEMENT, pod_manifest, wait_pod
 from tui.core.models import MANAGED_BY, MANAGER
 from tui.sandbox.cluster import Sandbox
@@ -37,34 +41,12 @@ class Scene:
     clock: float
 
 
-def _recreate_namespace(core: client.CoreV1Api) -> None:
-    try:
-        core.delete_namespace(NS, grace_period_seconds=0)
-    except ApiException as exc:
-        if exc.status != 404:
-            raise
-    deadline = time.monotonic() + 120
-    while time.monotonic() < deadline:
-        try:
-            core.read_namespace(NS)
-        except ApiException as exc:
-            if exc.status == 404:
-                break
-            raise
-        time.sleep(0.2)
-    core.create_namespace({"metadata": {"name": NS}})
-    while not any(
-        sa.metadata.name == "default" for sa in core.list_namespaced_service_account(NS).items
-    ):
-        time.sleep(0.1)
-
-
 @pytest.fixture(scope="module")
 def scene(
     sandbox: Sandbox, admin: client.ApiClient, tmp_path_factory: pytest.TempPathFactory
 ) -> Iterator[Scene]:
     core = client.CoreV1Api(admin)
-    _recreate_namespace(core)
+    fresh_namespace(core, NS)
     managed = {MANAGED_BY: MANAGER}
     kwok = {**KWOK_PLACEMENT}
     kwok.pop("nodeSelector", None)

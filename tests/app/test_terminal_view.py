@@ -3,20 +3,17 @@ keys as a terminal sends them, resize, exit status, leaving, refusals; and in a 
 
 from __future__ import annotations
 
-import os
-import sys
 import time
 from pathlib import Path
 from typing import Any
 
 import pytest
-from ptyprocess import PtyProcess
 from rich.color import Color
 from textual import events
 from textual.pilot import Pilot
 
-from tests.app.helpers import browser, browser_app, names, until
-from tests.app.test_pty import _read_until
+from tests.app.helpers import browser, browser_app, fresh_namespace, names, until
+from tests.app.test_pty import _read_until, spawn_podbay
 from tests.conftest import Namespace
 from tests.kube_helpers import pod_manifest, wait_pod
 from tests.terminal_helpers import no_exec_kubeconfig, running_pod
@@ -171,11 +168,7 @@ def test_a_shell_through_a_real_pty(real_node: Namespace, tmp_path: Path) -> Non
     """podbay as a user runs it: keys typed into the pty reach the pod's shell and its
     output comes back drawn on the screen."""
     pod = running_pod(real_node)
-    env = {k: v for k, v in os.environ.items() if k not in ("COLORTERM", "NO_COLOR", "TEXTUAL")}
-    env.update(TERM="xterm-256color", PODBAY_CONFIG=str(tmp_path / "settings.yaml"))
-    kubeconfig = str(real_node.sandbox.kubeconfig("admin"))
-    argv = [sys.executable, "-m", "tui", "--kubeconfig", kubeconfig, "-n", real_node.name]
-    proc = PtyProcess.spawn(argv, env=env, dimensions=(24, 80))
+    proc = spawn_podbay(real_node, tmp_path)
     seen = bytearray()
     try:
         _read_until(proc, seen, b"1 pod ")
@@ -206,10 +199,8 @@ def test_terminal_snapshot(
 ) -> None:
     from kubernetes import client
 
-    from tests.app.test_log_viewer import _fresh_namespace
-
     core = client.CoreV1Api(admin)
-    _fresh_namespace(core, TERM_NS)
+    fresh_namespace(core, TERM_NS)
     box = pod_manifest("box", container={"command": ["sleep", "600"]})
     core.create_namespaced_pod(TERM_NS, box)
     wait_pod(core, TERM_NS, "box", ("Running",))

@@ -13,8 +13,9 @@ from __future__ import annotations
 import contextlib
 import threading
 from collections import deque
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, replace
+from http.client import HTTPException
 from typing import Any
 
 from urllib3.exceptions import HTTPError, ProtocolError, ReadTimeoutError
@@ -107,7 +108,7 @@ class LogFollower:
         self._notify()
         buffer = b""
         try:
-            for chunk in self._response.stream(amt=65536):
+            for chunk in _chunks(self._response):
                 buffer += chunk
                 cut = buffer.rfind(b"\n")
                 if cut >= 0:  # one decode per chunk, not per line
@@ -117,8 +118,8 @@ class LogFollower:
                     return
             if buffer:
                 self._append([buffer.decode("utf-8", "replace")])
-        except (ProtocolError, ReadTimeoutError, OSError, HTTPError):
-            if self._stop.is_set():
+        except (ProtocolError, ReadTimeoutError, OSError, HTTPError, HTTPException):
+            if self._stop.is_set():  # (http.client's errors come from reading its fp)
                 return
         finally:
             with contextlib.suppress(OSError, HTTPError):
@@ -142,3 +143,16 @@ class LogFollower:
             self._notified = True
         if self.on_new is not None and not self._stop.is_set():
             self.on_new()
+
+
+def _chunks(resp: Any) -> Iterator[bytes]:
+    """The body as it arrives. The apiserver flushes a followed log in tiny chunks (~180
+    bytes each); urllib3's ``stream`` costs ~95 µs per chunk, the underlying
+    ``http.client`` response's ``read1`` a third of that, which is most of the difference
+    between reading 200,000 lines slower or as fast as ``kubectl logs``."""
+    fp = getattr(resp, "_fp", None)
+    if fp is None or not hasattr(fp, "read1") or resp.headers.get("content-encoding"):
+        yield from resp.stream(amt=65536)
+        return
+    while chunk := fp.read1(65536):
+        yield chunk
