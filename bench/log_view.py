@@ -17,6 +17,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import subprocess
+import threading
 import time
 from typing import Any
 
@@ -69,14 +70,18 @@ def kubectl_logs(sb: Sandbox, ns: str, pod: str, lines: int, rounds: int = 3) ->
 
 
 def engine_follow(wb: Workbench, ns: str, pod: str, lines: int, rounds: int = 3) -> Stats:
+    """Stream open → every line taken, taking when the follower says there is something
+    (as the viewer does), not by polling."""
     samples = []
     for _ in range(rounds):
+        ready = threading.Event()
         t0 = time.perf_counter()
-        follower = LogFollower(wb.api, LogQuery(pod, ns, "runner")).start()
+        follower = LogFollower(wb.api, LogQuery(pod, ns, "runner"), on_new=ready.set).start()
         got = 0
-        while follower.progress.state not in ("ended", "failed") or got < follower.received:
+        while follower.progress.state not in ("ended", "failed"):
+            ready.wait(1.0)
+            ready.clear()
             got += len(follower.take())
-            time.sleep(0.002)
         got += len(follower.take())
         samples.append(time.perf_counter() - t0)
         assert got == lines, (got, follower.progress)

@@ -106,7 +106,12 @@ class LogViewer(Screen[None]):
             self.follower.stop()
         self.lines.clear()
         self.note = "connecting"
-        follower = LogFollower(self.wb.api, self.query_)
+        try:
+            api = self.wb.api
+        except PodbayError as exc:  # the connection went away since the list was shown
+            self.app.push_screen(ErrorDialog(exc.what, exc.fix), lambda _: self.dismiss(None))
+            return
+        follower = LogFollower(api, self.query_)
 
         def on_new() -> None:  # on the reader thread; post_message is thread-safe
             self.post_message(self.NewLines(follower))
