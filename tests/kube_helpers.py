@@ -136,3 +136,38 @@ def unreachable_kubeconfig(admin_kubeconfig: Path, target: Path) -> Path:
     doc["clusters"][0]["cluster"]["server"] = f"https://127.0.0.1:{port}"
     target.write_text(yaml.safe_dump(doc))
     return target
+
+
+def host_path_claim(
+    core: client.CoreV1Api, namespace: str, claim: str, path: Path, mode: str = "ReadWriteOnce"
+) -> str:
+    """A PersistentVolume on the real node's ``path`` (hostPath), pre-bound to a new claim
+    ``claim`` in ``namespace``; the volume's name (cluster-scoped: delete it afterwards)."""
+    import uuid
+
+    volume = f"pv-{uuid.uuid4().hex[:8]}"
+    core.create_persistent_volume(
+        {
+            "metadata": {"name": volume, "labels": {"podbay.dev/test": "true"}},
+            "spec": {
+                "capacity": {"storage": "1Gi"},
+                "accessModes": [mode],
+                "storageClassName": "podbay-test",
+                "persistentVolumeReclaimPolicy": "Retain",
+                "hostPath": {"path": str(path), "type": "Directory"},
+                "claimRef": {"namespace": namespace, "name": claim},
+            },
+        }
+    )
+    core.create_namespaced_persistent_volume_claim(
+        namespace,
+        {
+            "metadata": {"name": claim},
+            "spec": {
+                "accessModes": [mode],
+                "storageClassName": "podbay-test",
+                "resources": {"requests": {"storage": "1Gi"}},
+            },
+        },
+    )
+    return volume

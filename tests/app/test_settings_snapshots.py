@@ -61,22 +61,18 @@ def test_settings_field_error(snap_compare: Any, size: tuple[int, int]) -> None:
     assert snap_compare(_app(), terminal_size=size, run_before=run)
 
 
+async def _banner_shown(pilot: Pilot[Any]) -> None:
+    banner = pilot.app.screen.query_one("#banner")
+    await until(pilot, lambda: banner.has_class("shown"), "the banner")
+    await pilot.pause(0.3)
+
+
 @pytest.mark.parametrize("size", SIZES, ids=lambda s: f"{s[0]}x{s[1]}")
 def test_not_connected_banner(snap_compare: Any, size: tuple[int, int]) -> None:
-    async def run(pilot: Pilot[Any]) -> None:
-        banner = pilot.app.screen.query_one("#banner")
-        await until(pilot, lambda: banner.has_class("shown"), "the banner")
-        await pilot.pause(0.3)
-
-    assert snap_compare(_app(), terminal_size=size, run_before=run)
+    assert snap_compare(_app(), terminal_size=size, run_before=_banner_shown)
 
 
 @pytest.mark.parametrize("size", SIZES, ids=lambda s: f"{s[0]}x{s[1]}")
 def test_disabled_banner(snap_compare: Any, size: tuple[int, int]) -> None:
-    async def run(pilot: Pilot[Any]) -> None:
-        banner = pilot.app.screen.query_one("#banner")
-        await until(pilot, lambda: banner.has_class("shown"), "the banner")
-        await pilot.pause(0.3)
-
     app = browser_app(KUBECONFIG, "opencode-manager", settings_file=SETTINGS_FILE, enabled=False)
-    assert snap_compare(app, terminal_size=size, run_before=run)
+    assert snap_compare(app, terminal_size=size, run_before=_banner_shown)

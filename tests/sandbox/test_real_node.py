@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import os
 import time
-import uuid
 from pathlib import Path
 from typing import Any
 
@@ -13,7 +12,14 @@ import pytest
 from kubernetes import client
 
 from tests.conftest import Namespace
-from tests.kube_helpers import exec_outcome, exec_stream, pod_manifest, tty_size_seen, wait_pod
+from tests.kube_helpers import (
+    exec_outcome,
+    exec_stream,
+    host_path_claim,
+    pod_manifest,
+    tty_size_seen,
+    wait_pod,
+)
 from tui.sandbox.node import NODE_NAME
 
 pytestmark = pytest.mark.cluster
@@ -145,32 +151,8 @@ def test_persistent_volume_claim_keeps_data_between_pods(
 ) -> None:
     core, ns = real_node.core, real_node.name
     tmp_path.chmod(0o777)
-    pv_name = f"pv-{uuid.uuid4().hex[:8]}"
-    core.create_persistent_volume(
-        {
-            "metadata": {"name": pv_name},
-            "spec": {
-                "capacity": {"storage": "1Gi"},
-                "accessModes": ["ReadWriteOnce"],
-                "storageClassName": "podbay-test",
-                "persistentVolumeReclaimPolicy": "Retain",
-                "hostPath": {"path": str(tmp_path), "type": "Directory"},
-                "claimRef": {"namespace": ns, "name": "work"},
-            },
-        }
-    )
+    pv_name = host_path_claim(core, ns, "work", tmp_path)
     try:
-        core.create_namespaced_persistent_volume_claim(
-            ns,
-            {
-                "metadata": {"name": "work"},
-                "spec": {
-                    "accessModes": ["ReadWriteOnce"],
-                    "storageClassName": "podbay-test",
-                    "resources": {"requests": {"storage": "1Gi"}},
-                },
-            },
-        )
         volume = {"name": "work", "persistentVolumeClaim": {"claimName": "work"}}
         mount = [{"name": "work", "mountPath": "/work", "subPath": "repo"}]
         writer = _shell_pod("writer", "echo kept > /work/state.txt")

@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import subprocess
 import time
-import uuid
 from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
@@ -17,6 +16,7 @@ import pytest
 from fastapi.testclient import TestClient
 
 from tests.conftest import IN_CI, Namespace
+from tests.kube_helpers import host_path_claim
 from tests.terminal_helpers import restricted_kubeconfig
 from tui.core.settings import Settings
 from tui.core.workbench import Workbench
@@ -360,31 +360,7 @@ def _shared_workspace(real_node: Namespace, root: Path) -> tuple[str, str, str]:
     fixed = _git(repo, "rev-parse", "HEAD")
     for path in [root, *root.rglob("*")]:
         path.chmod(0o777 if path.is_dir() else 0o666)
-    ns, pv = real_node.name, f"pv-{uuid.uuid4().hex[:8]}"
-    real_node.core.create_persistent_volume(
-        {
-            "metadata": {"name": pv, "labels": {"podbay.dev/test": "true"}},
-            "spec": {
-                "capacity": {"storage": "1Gi"},
-                "accessModes": ["ReadWriteMany"],
-                "storageClassName": "podbay-test",
-                "persistentVolumeReclaimPolicy": "Retain",
-                "hostPath": {"path": str(root), "type": "Directory"},
-                "claimRef": {"namespace": ns, "name": "workspace"},
-            },
-        }
-    )
-    real_node.core.create_namespaced_persistent_volume_claim(
-        ns,
-        {
-            "metadata": {"name": "workspace"},
-            "spec": {
-                "accessModes": ["ReadWriteMany"],
-                "storageClassName": "podbay-test",
-                "resources": {"requests": {"storage": "1Gi"}},
-            },
-        },
-    )
+    pv = host_path_claim(real_node.core, real_node.name, "workspace", root, "ReadWriteMany")
     return pv, failing, fixed
 
 
