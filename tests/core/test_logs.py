@@ -61,3 +61,26 @@ def test_logs_of_a_missing_pod_is_404(real_node: Namespace) -> None:
     with pytest.raises(ApiError) as exc:
         read(real_node.admin, LogQuery("ghost", real_node.name))
     assert exc.value.status == 404
+
+
+def test_a_follower_on_a_quiet_log_stops_at_once(real_node: Namespace) -> None:
+    """The viewer's follower blocks on a log that says nothing; stop() must end its thread
+    now (it shuts the HTTP stream down), not when the next line arrives."""
+    from tests.kube_helpers import pod_manifest
+    from tui.core.logfollow import LogFollower
+
+    quiet = pod_manifest("quiet", container={"command": ["sh", "-c", "echo hello; sleep 600"]})
+    real_node.core.create_namespaced_pod(real_node.name, quiet)
+    wait_pod(real_node.core, real_node.name, "quiet", ("Running",))
+    follower = LogFollower(real_node.admin, LogQuery("quiet", real_node.name)).start()
+    deadline = time.monotonic() + 30
+    got: list[str] = []
+    while "hello" not in got:
+        got += follower.take()
+        assert time.monotonic() < deadline, (got, follower.progress)
+        time.sleep(0.05)
+    assert follower.progress.state == "following"
+    t0 = time.monotonic()
+    follower.stop()
+    assert follower.wait(5), "the reader thread still blocks on the quiet stream"
+    assert time.monotonic() - t0 < 5
