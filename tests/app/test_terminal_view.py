@@ -3,6 +3,7 @@ keys as a terminal sends them, resize, exit status, leaving, refusals; and in a 
 
 from __future__ import annotations
 
+import re
 import time
 from pathlib import Path
 from typing import Any
@@ -19,7 +20,7 @@ from tests.kube_helpers import pod_manifest, wait_pod
 from tests.terminal_helpers import no_exec_kubeconfig, running_pod
 from tui.app.browser import Browser
 from tui.app.dialogs import ErrorDialog
-from tui.app.terminal_view import TerminalScreen, _colour, key_bytes
+from tui.app.terminal_view import PodTerminal, TerminalScreen, _colour, key_bytes
 
 
 def _key(key: str, character: str | None = None) -> events.Key:
@@ -47,6 +48,23 @@ def test_pyte_colours_become_rich_colours() -> None:
     assert _colour("brightbrown") == Color.parse("bright_yellow")
     assert _colour("ff00d7") == Color.parse("#ff00d7")
     assert _colour("no-such-colour") is None
+
+
+def test_queries_from_the_program_are_answered() -> None:
+    """A program asking where the cursor is (ESC[6n) or what the terminal is (ESC[c) gets
+    the answer on its stdin, as from a real terminal."""
+    sent: list[bytes] = []
+
+    class Session:  # only what the widget uses to answer
+        exit = None
+
+        def write(self, data: bytes) -> None:
+            sent.append(data)
+
+    widget = PodTerminal()
+    widget.session = Session()  # type: ignore[assignment]
+    widget.stream.feed(b"ab\x1b[6n\x1b[c")
+    assert sent == [b"\x1b[1;3R", b"\x1b[?6c"]
 
 
 def term(app: Any) -> TerminalScreen:
@@ -104,6 +122,9 @@ async def test_a_shell_inside_the_tui(real_node: Namespace) -> None:
             assert time.monotonic() < deadline, shown(app)
 
         await _run(pilot, "printf '\\033[31mred\\033[0m plain\\n'", "red plain")
+        # the shell asks where the cursor is; the widget's answer arrives on its stdin
+        await _run(pilot, "printf '\\033[6n'; read -rs -d R pos; echo at=${pos#*[}=", "at=")
+        await until(pilot, lambda: re.search(r"at=\d+;1=", shown(app)) is not None, "answer")
         await _run(pilot, "exit 5", "exit 5")
         await until(pilot, lambda: "exited with code 5" in status(app), "the exit status")
         await pilot.press("x")  # any key goes back once the shell is gone

@@ -11,6 +11,7 @@ leave their picture behind), no scrollback, and cursor keys are always sent in n
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 import pyte
@@ -111,6 +112,18 @@ def _style(char: Any) -> Style:
     )
 
 
+class _Screen(pyte.Screen):
+    """A pyte screen that answers the program's queries (cursor position, device
+    attributes) through the session, as a real terminal does."""
+
+    def __init__(self, columns: int, lines: int, reply: Callable[[bytes], None]) -> None:
+        super().__init__(columns, lines)
+        self._reply = reply
+
+    def write_process_input(self, data: str) -> None:
+        self._reply(data.encode("utf-8"))
+
+
 class PodTerminal(Widget, can_focus=True):
     """A pyte screen drawn line by line; keystrokes go to the session as bytes."""
 
@@ -121,10 +134,14 @@ class PodTerminal(Widget, can_focus=True):
 
     def __init__(self, *, id: str | None = None) -> None:
         super().__init__(id=id)
-        self.screen_ = pyte.Screen(80, 24)
+        self.screen_ = _Screen(80, 24, self._reply)
         self.stream = pyte.ByteStream(self.screen_)
         self.session: TerminalSession | None = None
         self._styles: dict[Any, Style] = {}
+
+    def _reply(self, data: bytes) -> None:
+        if self.session is not None:
+            self.session.write(data)
 
     def attach(self, session: TerminalSession) -> None:
         self.session = session
