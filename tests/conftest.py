@@ -136,3 +136,13 @@ def real_node(namespace: Namespace) -> Namespace:
             pytest.fail(f"CI=true and the sandbox has no real node: {why}", pytrace=False)
         pytest.skip(f"no real node: {why}")
     return namespace
+
+
+def require_service_routing(ns: Namespace) -> None:
+    """Skip (fail under CI) a test that needs Service ClusterIPs routed: only one sandbox per
+    machine runs kube-proxy."""
+    if not ns.sandbox.services:
+        why = "another sandbox's kube-proxy owns this machine's Service rules"
+        if IN_CI:
+            pytest.fail(why)
+        pytest.skip(why)

@@ -11,7 +11,7 @@ from typing import Any
 import pytest
 from kubernetes import client
 
-from tests.conftest import Namespace
+from tests.conftest import Namespace, require_service_routing
 from tests.kube_helpers import (
     exec_outcome,
     exec_stream,
@@ -203,13 +203,7 @@ def test_postgres_accepts_a_connection_from_another_pod(real_node: Namespace) ->
 
 def test_service_name_reaches_postgres_through_dns_and_cluster_ip(real_node: Namespace) -> None:
     """The spec's multi-pod example: the app reaches postgres as postgres-service:5432."""
-    if not real_node.sandbox.services:
-        from tests.conftest import IN_CI
-
-        why = "another sandbox's kube-proxy owns this machine's Service rules"
-        if IN_CI:
-            pytest.fail(why)
-        pytest.skip(why)
+    require_service_routing(real_node)
     core, ns = real_node.core, real_node.name
     _start_postgres(core, ns)
     core.create_namespaced_service(

@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 from fastapi.testclient import TestClient
 
-from tests.conftest import Namespace
+from tests.conftest import Namespace, require_service_routing
 from tests.kube_helpers import wait_pod
 from tui.core.settings import Settings, load, override_values, save, with_overrides
 from tui.core.workbench import Workbench
@@ -283,13 +283,7 @@ def _wait_phase(rest: TestClient, name: str, phases: tuple[str, ...], timeout: f
 def test_spec_postgres_and_app_sequence(rest: TestClient, real_node: Namespace) -> None:
     """The spec's multi-pod example, created through REST only: postgres, its Service, and an
     app pod that reaches it as postgres-service:5432 through cluster DNS."""
-    if not real_node.sandbox.services:
-        from tests.conftest import IN_CI
-
-        why = "another sandbox's kube-proxy owns this machine's Service rules"
-        if IN_CI:
-            pytest.fail(why)
-        pytest.skip(why)
+    require_service_routing(real_node)
     ns = real_node.name
     db = rest.post(
         f"{API}/pods",

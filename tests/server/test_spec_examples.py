@@ -15,7 +15,7 @@ from typing import Any
 import pytest
 from fastapi.testclient import TestClient
 
-from tests.conftest import IN_CI, Namespace
+from tests.conftest import Namespace, require_service_routing
 from tests.kube_helpers import host_path_claim
 from tests.terminal_helpers import restricted_kubeconfig
 from tui.core.settings import Settings
@@ -81,20 +81,12 @@ def _gone(rest: TestClient, path: str, ns: str, timeout: float = 60) -> None:
         time.sleep(0.25)
 
 
-def _needs_service_routing(ns: Namespace) -> None:
-    if not ns.sandbox.services:
-        why = "another sandbox's kube-proxy owns this machine's Service rules"
-        if IN_CI:
-            pytest.fail(why)
-        pytest.skip(why)
-
-
 def test_preview_sequence_as_the_specs_restricted_account(
     rest_as: Callable[..., TestClient], real_node: Namespace, tmp_path: Path
 ) -> None:
     """Staging/Preview Deployments: pod, Service, Ingress, the app reached through the
     Service by name, then the three DELETEs with ``?namespace=`` — all as the spec's Role."""
-    _needs_service_routing(real_node)
+    require_service_routing(real_node)
     ns = real_node.name
     rest = rest_as(restricted_kubeconfig(real_node, tmp_path))
     # The spec's args build and start a project it does not show; this app serves the same

@@ -44,6 +44,10 @@ COMMANDS = [
 SORT_KEYS = {"N": "NAME", "A": "AGE", "S": "STATUS", "T": "RESTARTS", "O": "NODE", "R": "READY"}
 
 
+#: Actions on the current pod, and the access each needs (labels of tui.core.access).
+POD_ACTIONS = {"cleanup": "delete pods", "logs": "get pods/log", "shell": "create pods/exec"}
+
+
 class Browser(Screen[None]):
     BINDINGS = [
         Binding("colon", "command", "Command", key_display=":"),
@@ -432,30 +436,25 @@ class Browser(Screen[None]):
             self.table.sort_by(title)
 
     # ---- actions on rows ---------------------------------------------------------------
+    def _access_needed(self, action: str) -> str | None:
+        """The access-review label an action needs (None: it needs nothing reviewed)."""
+        if action == "delete":
+            return f"delete {self.kind.name}"
+        return POD_ACTIONS.get(action)
+
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
-        needs = {
-            "delete": f"delete {self.kind.name}",
-            "cleanup": "delete pods",
-            "logs": "get pods/log",
-            "shell": "create pods/exec",
-        }.get(action)
+        needs = self._access_needed(action)
         if needs and needs in self.denied:
             return None  # shown disabled; pressing it explains why
-        if action in ("cleanup", "logs", "shell") and self.kind.name != "pods":
+        if action in POD_ACTIONS and self.kind.name != "pods":
             return None
         return True
 
     def on_key(self, event: events.Key) -> None:
         """A disabled key (the account lacks the verb) explains itself instead of doing
         nothing: Textual passes keys of disabled bindings on to here."""
-        needs = {
-            "ctrl+d": f"delete {self.kind.name}",
-            "x": "delete pods",
-            "X": "delete pods",
-            "l": "get pods/log",
-            "s": "create pods/exec",
-        }
-        need = needs.get(event.key)
+        binding = KEY_ACTIONS.get(event.key)
+        need = self._access_needed(binding) if binding else None
         if need and need in self.denied and not self.prompt_mode:
             event.stop()
             self._denied(need)
@@ -491,7 +490,7 @@ class Browser(Screen[None]):
 
     def action_logs(self) -> None:
         """Follow the current pod's log (its first container; `c` there picks another)."""
-        if self.kind.name != "pods" or self._denied("get pods/log"):
+        if self.kind.name != "pods" or self._denied(POD_ACTIONS["logs"]):
             return
         row = self.table.current
         obj = self._row_object(row) if row else None
@@ -505,7 +504,7 @@ class Browser(Screen[None]):
 
     def action_shell(self) -> None:
         """A shell in the current pod, inside the TUI (bash if the image has it, else sh)."""
-        if self.kind.name != "pods" or self._denied("create pods/exec"):
+        if self.kind.name != "pods" or self._denied(POD_ACTIONS["shell"]):
             return
         row = self.table.current
         if row is None:
@@ -577,7 +576,7 @@ class Browser(Screen[None]):
         self.app.call_from_thread(report)
 
     def action_cleanup(self, include_failed: bool = False) -> None:
-        if self.kind.name != "pods" or self._denied("delete pods"):
+        if self.kind.name != "pods" or self._denied(POD_ACTIONS["cleanup"]):
             return
         live = self.lives.get("pods")
         if live is None:
@@ -636,3 +635,12 @@ class Browser(Screen[None]):
                     f"this is a podbay bug; the traceback is in {log} — please report it",
                 )
             )
+
+
+#: key -> action name, from the bindings ("x" -> "cleanup"), for keys shown disabled.
+KEY_ACTIONS = {
+    key: b.action.split("(")[0]
+    for b in Browser.BINDINGS
+    if isinstance(b, Binding)
+    for key in b.key.split(",")
+}

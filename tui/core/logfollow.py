@@ -13,15 +13,14 @@ from __future__ import annotations
 import contextlib
 import threading
 from collections import deque
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from dataclasses import dataclass, replace
-from http.client import HTTPException
 from typing import Any
 
-from urllib3.exceptions import HTTPError, ProtocolError, ReadTimeoutError
+from urllib3.exceptions import HTTPError
 
-from tui.core.errors import ApiError, PodbayError, from_api_exception
-from tui.core.logs import LogQuery
+from tui.core.errors import ApiError, PodbayError
+from tui.core.logs import LogQuery, open_follow, texts
 
 MAX_LINES = 200_000  # the oldest lines go first beyond this (and the viewer says so)
 
@@ -84,47 +83,25 @@ class LogFollower:
 
     # ---- the reader thread -------------------------------------------------------------
     def _run(self) -> None:
-        from kubernetes import client
-        from kubernetes.client.exceptions import ApiException
-
-        q = self.query
-        core: Any = client.CoreV1Api(self.api)
         try:
-            self._response = core.read_namespaced_pod_log(
-                q.pod, q.namespace, follow=True, _preload_content=False, **q.params()
-            )
-        except ApiException as exc:
-            action = f"follow logs of pod {q.pod} in namespace {q.namespace}"
-            self._finish(Progress("failed", from_api_exception(exc, action)))
-            return
-        except HTTPError as exc:
-            what = f"cannot follow logs of pod {q.pod}: {exc}"
-            self._finish(Progress("failed", ApiError(503, what, "check the connection")))
+            self._response = open_follow(self.api, self.query)
+        except ApiError as exc:
+            self._finish(Progress("failed", exc))
             return
         if self._stop.is_set():
             self._response.release_conn()
             return
         self.progress = Progress("following")
         self._notify()
-        buffer = b""
-        try:
-            for chunk in _chunks(self._response):
-                buffer += chunk
-                cut = buffer.rfind(b"\n")
-                if cut >= 0:  # one decode per chunk, not per line
-                    text, buffer = buffer[:cut].decode("utf-8", "replace"), buffer[cut + 1 :]
-                    self._append(text.split("\n"))
-                if self._stop.is_set():
-                    return
-            if buffer:
-                self._append([buffer.decode("utf-8", "replace")])
-        except (ProtocolError, ReadTimeoutError, OSError, HTTPError, HTTPException):
-            if self._stop.is_set():  # (http.client's errors come from reading its fp)
+        for text in texts(self._response):
+            lines = text.split("\n")
+            if not lines[-1]:  # the piece ended with a newline
+                lines.pop()
+            self._append(lines)
+            if self._stop.is_set():
                 return
-        finally:
-            with contextlib.suppress(OSError, HTTPError):
-                self._response.release_conn()
-        self._finish(Progress("ended"))
+        if not self._stop.is_set():
+            self._finish(Progress("ended"))
 
     def _append(self, lines: list[str]) -> None:
         with self._lock:
@@ -143,16 +120,3 @@ class LogFollower:
             self._notified = True
         if self.on_new is not None and not self._stop.is_set():
             self.on_new()
-
-
-def _chunks(resp: Any) -> Iterator[bytes]:
-    """The body as it arrives. The apiserver flushes a followed log in tiny chunks (~180
-    bytes each); urllib3's ``stream`` costs ~95 µs per chunk, the underlying
-    ``http.client`` response's ``read1`` a third of that, which is most of the difference
-    between reading 200,000 lines slower or as fast as ``kubectl logs``."""
-    fp = getattr(resp, "_fp", None)
-    if fp is None or not hasattr(fp, "read1") or resp.headers.get("content-encoding"):
-        yield from resp.stream(amt=65536)
-        return
-    while chunk := fp.read1(65536):
-        yield chunk

@@ -3,8 +3,10 @@ yields lines as they are written and ends when the container does."""
 
 from __future__ import annotations
 
+import contextlib
 from collections.abc import Iterator
 from dataclasses import dataclass
+from http.client import HTTPException
 from typing import Any
 
 from kubernetes import client
@@ -68,6 +70,57 @@ def read(api: client.ApiClient, q: LogQuery) -> str:
     return text
 
 
+def open_follow(api: client.ApiClient, q: LogQuery, *, idle_timeout: float | None = None) -> Any:
+    """The HTTP response of a follow stream (ApiError with the fix when it cannot open).
+    ``idle_timeout`` ends the stream after that many seconds without output (None: never)."""
+    core: Any = client.CoreV1Api(api)
+    # The client validates _request_timeout and refuses (10, None): omit it to wait forever.
+    timeout: dict[str, Any] = {"_request_timeout": (10, idle_timeout)} if idle_timeout else {}
+    try:
+        return core.read_namespaced_pod_log(
+            q.pod, q.namespace, follow=True, _preload_content=False, **timeout, **q.params()
+        )
+    except ApiException as exc:
+        raise from_api_exception(exc, _action(q)) from exc
+    except HTTPError as exc:
+        raise ApiError(503, f"cannot {_action(q)}: {exc}", "check the connection") from exc
+
+
+def texts(resp: Any) -> Iterator[str]:
+    """A follow stream's text as it arrives, each piece ending after its last newline (one
+    decode per read, never per line; a newline never splits a UTF-8 sequence), then the
+    unterminated rest. Ends quietly when the server, an idle timeout or a ``shutdown()``
+    from another thread closes the stream, and gives the connection back."""
+    buffer = b""
+    try:
+        for chunk in _chunks(resp):
+            buffer += chunk
+            cut = buffer.rfind(b"\n") + 1
+            if cut:
+                text, buffer = buffer[:cut].decode("utf-8", "replace"), buffer[cut:]
+                yield text
+        if buffer:
+            yield buffer.decode("utf-8", "replace")
+    except (ProtocolError, ReadTimeoutError, OSError, HTTPError, HTTPException):
+        return  # (http.client's own errors come from reading its response directly)
+    finally:
+        with contextlib.suppress(OSError, HTTPError):
+            resp.release_conn()
+
+
+def _chunks(resp: Any) -> Iterator[bytes]:
+    """The body as it arrives. The apiserver flushes a followed log in tiny chunks (~180
+    bytes each); urllib3's ``stream`` costs ~95 µs per chunk, the underlying
+    ``http.client`` response's ``read1`` a third of that, which is most of the difference
+    between reading 100,000 lines slower or as fast as ``kubectl logs``."""
+    fp = getattr(resp, "_fp", None)
+    if fp is None or not hasattr(fp, "read1") or resp.headers.get("content-encoding"):
+        yield from resp.stream(amt=65536)
+        return
+    while chunk := fp.read1(65536):
+        yield chunk
+
+
 def follow(
     api: client.ApiClient, q: LogQuery, *, idle_timeout: float | None = None
 ) -> Iterator[str]:
@@ -75,25 +128,9 @@ def follow(
 
     ``idle_timeout`` ends the stream after that many seconds without output (None: never).
     """
-    core: Any = client.CoreV1Api(api)
-    # The client validates _request_timeout and refuses (10, None): omit it to wait forever.
-    timeout: dict[str, Any] = {"_request_timeout": (10, idle_timeout)} if idle_timeout else {}
-    try:
-        resp = core.read_namespaced_pod_log(
-            q.pod, q.namespace, follow=True, _preload_content=False, **timeout, **q.params()
-        )
-    except ApiException as exc:
-        raise from_api_exception(exc, _action(q)) from exc
-    buffer = b""
-    try:
-        for chunk in resp.stream(amt=16384):
-            buffer += chunk
-            *lines, buffer = buffer.split(b"\n")
-            for line in lines:
-                yield line.decode("utf-8", "replace") + "\n"
-        if buffer:
-            yield buffer.decode("utf-8", "replace")
-    except (ProtocolError, ReadTimeoutError):
-        return  # the server ended the stream, or it was idle for idle_timeout
-    finally:
-        resp.release_conn()
+    for text in texts(open_follow(api, q, idle_timeout=idle_timeout)):
+        *whole, rest = text.split("\n")
+        for line in whole:
+            yield line + "\n"
+        if rest:
+            yield rest

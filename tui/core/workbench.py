@@ -104,8 +104,13 @@ class Workbench:
     def ready_pod_cache(self, namespace: str) -> WatchCache[PodRow] | None:
         """The pod cache of ``namespace`` if it is already synced and healthy; never blocks
         (no connecting, no waiting), so an event loop may call it."""
+        return self.ready_cache("pods", namespace)
+
+    def ready_cache(self, plural: str, namespace: str) -> WatchCache[Any] | None:
+        """The running, synced and healthy cache of ``plural`` in ``namespace``, or None;
+        starts nothing and never blocks."""
         with self._lock:
-            cache = self._caches.get(("pods", namespace))
+            cache = self._caches.get((plural, namespace))
         if cache is None or not cache.synced.is_set() or cache.error is not None:
             return None
         return cache

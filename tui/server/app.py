@@ -299,24 +299,8 @@ def make_app(workbench: Workbench, *, token: str | None = None) -> FastAPI:
         return data
 
     # ---- services and ingresses: one route shape, two kinds --------------------------
-    _collection_routes(
-        app,
-        "services",
-        "service",
-        lambda: wb.services,
-        wb.service_cache,
-        ServiceRequest,
-        summarize_service,
-    )
-    _collection_routes(
-        app,
-        "ingresses",
-        "ingress",
-        lambda: wb.ingresses,
-        wb.ingress_cache,
-        IngressRequest,
-        summarize_ingress,
-    )
+    _collection_routes(app, wb, "services", "service", ServiceRequest, summarize_service)
+    _collection_routes(app, wb, "ingresses", "ingress", IngressRequest, summarize_ingress)
 
     @app.get("/healthz", include_in_schema=False)
     def healthz() -> JSONResponse:
@@ -327,16 +311,22 @@ def make_app(workbench: Workbench, *, token: str | None = None) -> FastAPI:
 
 def _collection_routes(
     app: FastAPI,
+    wb: Workbench,
     plural: str,
     singular: str,
-    collection: Callable[[], Services | Ingresses],
-    cache_of: Callable[..., WatchCache[Any] | None],
     request_model: type[ServiceRequest] | type[IngressRequest],
     summarize: Callable[[dict[str, Any]], ServiceSummary | IngressSummary],
 ) -> None:
     """``GET``/``POST /{plural}`` and ``GET``/``DELETE /{plural}/{name}`` for one kind, in the
-    spec's shapes (``{"namespace", plural: [...]}``, ``{"success", "<singular>Name", ...}``)."""
+    spec's shapes (``{"namespace", plural: [...]}``, ``{"success", "<singular>Name", ...}``);
+    the workbench's ``{plural}`` collection and ``{singular}_cache`` serve them."""
     name_key = f"{singular}Name"
+
+    def collection() -> Services | Ingresses:
+        col: Services | Ingresses = getattr(wb, plural)
+        return col
+
+    cache_of: Callable[..., WatchCache[Any] | None] = getattr(wb, f"{singular}_cache")
 
     def list_all(namespace: Namespace = None) -> dict[str, Any]:
         """From the namespace's watch cache (synced once, then kept live); straight from the
@@ -375,7 +365,7 @@ def _collection_routes(
     def delete(name: str, namespace: Namespace = None) -> dict[str, Any]:
         col = collection()
         col.delete(name, namespace)
-        cache = cache_of(col.namespace(namespace), sync_timeout=0)
+        cache = wb.ready_cache(plural, col.namespace(namespace))  # a delete starts no watch
         if cache is not None:
             cache.forget(name)
         return {"success": True, name_key: name}
