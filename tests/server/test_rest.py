@@ -11,6 +11,7 @@ from fastapi.testclient import TestClient
 
 from tests.conftest import Namespace, require_service_routing
 from tests.kube_helpers import wait_pod
+from tests.server.local_client import rest_client
 from tui.core.settings import Settings, load, override_values, save, with_overrides
 from tui.core.workbench import Workbench
 from tui.server.app import make_app
@@ -25,7 +26,8 @@ def rest(real_node: Namespace, tmp_path: Path) -> Iterator[TestClient]:
         kubeconfig=str(real_node.sandbox.kubeconfig("admin")), namespace=real_node.name
     )
     wb = Workbench(settings, tmp_path / "settings.yaml")
-    with TestClient(make_app(wb)) as client:
+    # The policy tests here change hostPath settings over REST: the opt-in lets them.
+    with rest_client(make_app(wb, rest_policy=True)) as client:
         yield client
     wb.close()
 
@@ -72,12 +74,13 @@ def test_exec_get_delete_and_errors(rest: TestClient, real_node: Namespace) -> N
     r = rest.post(f"{API}/pods/box/exec", json={"command": ["sh", "-c", "echo hi; exit 3"]})
     body = r.json()
     assert r.status_code == 200
-    assert (body["stdout"], body["exitCode"], body["success"]) == ("hi\n", 3, False)
+    assert (body["stdout"], body["exitCode"], body["success"]) == ("hi\n", 3, True)
     shell_string = rest.post(f"{API}/pods/box/exec", json={"command": "ls -la"})
     assert shell_string.status_code == 422
     assert shell_string.json()["problems"][0]["field"] == "command"
     got = rest.get(f"{API}/pods/box").json()
-    assert got["pod"]["status"] == "Running" and got["object"]["kind"] == "Pod"
+    assert got["summary"]["status"] == "Running" and got["pod"]["kind"] == "Pod"
+    assert got["pod"]["status"]["phase"] == "Running" and got["object"] == got["pod"]
     assert rest.delete(f"{API}/pods/box").json() == {
         "success": True,
         "podName": "box",
@@ -194,7 +197,7 @@ def test_restricted_account_gets_403_naming_the_verb(real_node: Namespace, tmp_p
     path = tmp_path / "restricted.kubeconfig"
     path.write_text(real_node.sandbox.kubeconfig("restricted").read_text())
     wb = Workbench(Settings(kubeconfig=str(path), namespace="kube-system"))
-    with TestClient(make_app(wb)) as client:
+    with rest_client(make_app(wb)) as client:
         r = client.get(f"{API}/pods")
     assert r.status_code == 403
     assert "cannot list pods in namespace kube-system" in r.json()["error"]
@@ -202,7 +205,7 @@ def test_restricted_account_gets_403_naming_the_verb(real_node: Namespace, tmp_p
 
 def test_token_is_required_when_configured(real_node: Namespace) -> None:
     wb = Workbench(Settings(kubeconfig=str(real_node.sandbox.kubeconfig("admin"))))
-    with TestClient(make_app(wb, token="s3cret")) as client:
+    with rest_client(make_app(wb, token="s3cret")) as client:
         assert client.get(f"{API}/config").status_code == 401
         wrong = client.get(f"{API}/config", headers={"Authorization": "Bearer nope"})
         assert wrong.status_code == 401 and "s3cret" not in wrong.text
@@ -212,7 +215,7 @@ def test_token_is_required_when_configured(real_node: Namespace) -> None:
 
 def test_openapi_lists_every_spec_endpoint(real_node: Namespace) -> None:
     wb = Workbench(Settings(kubeconfig=str(real_node.sandbox.kubeconfig("admin"))))
-    with TestClient(make_app(wb)) as client:
+    with rest_client(make_app(wb)) as client:
         paths = client.get("/openapi.json").json()["paths"]
     expected = {
         "/api/kubernetes/config": {"get", "put"},
@@ -253,8 +256,8 @@ def test_pod_list_is_served_from_the_watch_cache(rest: TestClient, real_node: Na
     assert list(listed) == ["namespace", "pods", "source"]
     assert [p["name"] for p in listed["pods"]] == ["a-one", "b-one"]  # sorted by name
     assert set(listed["pods"][0]) == {
-        "name", "namespace", "uid", "phase", "status", "ready", "restarts", "created", "node",
-        "ip", "images", "labels",
+        "name", "namespace", "uid", "phase", "status", "ready", "readyContainers", "restarts",
+        "created", "age", "node", "ip", "image", "images", "labels",
     }  # fmt: skip
     assert rest.delete(f"{API}/pods/a-one").status_code == 200
     deadline = time.monotonic() + 30  # the watch, not the request, updates the cached rows
@@ -273,7 +276,7 @@ def _wait_phase(rest: TestClient, name: str, phases: tuple[str, ...], timeout: f
     phase = None
     while time.monotonic() < deadline:
         r = rest.get(f"{API}/pods/{name}")
-        phase = r.json()["pod"]["phase"] if r.status_code == 200 else None
+        phase = r.json()["summary"]["phase"] if r.status_code == 200 else None
         if phase in phases:
             return str(phase)
         time.sleep(0.2)
@@ -350,7 +353,7 @@ def test_namespace_allow_list_is_enforced_on_every_endpoint(
     rules = [{"http": {"paths": [{"path": "/", "pathType": "Prefix", "backend": backend}]}}]
     ing = {"name": "x", "namespace": outside, "rules": rules}
     try:
-        with TestClient(make_app(wb)) as client:
+        with rest_client(make_app(wb)) as client:
             calls = {
                 "list pods": client.get(f"{API}/pods", params=q),
                 "create pod": client.post(f"{API}/pods", json=pod),
@@ -406,6 +409,14 @@ def test_host_path_is_refused_unless_allowed(
     assert rest.get(f"{API}/pods/hp").status_code == 404  # nothing was created
 
     assert rest.put(f"{API}/config", json={"allowHostPath": True}).status_code == 200
+    outside = rest.post(f"{API}/pods", json=pod)  # allowed, but not under a permitted prefix
+    assert outside.status_code == 403
+    assert f"hostPath {shared} is outside the permitted" in outside.json()["error"]
+    assert "hostPath prefixes" in outside.json()["fix"]
+    prefixes = {"hostPathPrefixes": [str(shared)]}
+    assert rest.put(f"{API}/config", json=prefixes).status_code == 200
+    escape = rest.post(f"{API}/pods", json={**pod, "name": "hp-up", "hostPath": f"{shared}/.."})
+    assert escape.status_code == 403 and f"(resolves to {tmp_path})" in escape.json()["error"]
     created = rest.post(f"{API}/pods", json=pod)
     assert created.status_code == 201, created.json()
     assert _wait_phase(rest, "hp", ("Succeeded", "Failed")) == "Succeeded"
@@ -427,7 +438,7 @@ def test_put_config_saves_the_body_on_the_file_and_keeps_session_overrides(
         with_overrides(load(path), {}, **cli), path, overrides=override_values({}, **cli)
     )
     try:
-        with TestClient(make_app(wb)) as client:
+        with rest_client(make_app(wb, rest_policy=True)) as client:
             cfg = client.get(f"{API}/config").json()
             assert cfg["sessionOverrides"] == ["kubeconfigPath", "namespace"]
             assert (cfg["namespace"], cfg["connected"]) == (real_node.name, True)
@@ -523,7 +534,7 @@ def test_restricted_account_through_rest(real_node: Namespace, tmp_path: Path) -
     settings = Settings(kubeconfig=str(restricted_kubeconfig(real_node, tmp_path)), namespace=ns)
     wb = Workbench(settings, tmp_path / "settings.yaml")
     try:
-        with TestClient(make_app(wb)) as client:
+        with rest_client(make_app(wb)) as client:
             pod = {"name": "box", "image": "podbay.local/debian:12", "command": ["sleep", "600"]}
             assert client.post(f"{API}/pods", json=pod).status_code == 201
             wait_pod(real_node.core, ns, "box", ("Running",))
@@ -590,7 +601,7 @@ def test_extra_ca_file_serves_rest_and_websocket_alike(
     ns = real_node.name
     noca = str(real_node.sandbox.kubeconfig("admin", with_ca=False))
     wb = Workbench(Settings(kubeconfig=noca, namespace=ns), tmp_path / "a.yaml")
-    with TestClient(make_app(wb)) as client:
+    with rest_client(make_app(wb)) as client:
         r = client.get(f"{API}/pods")
         assert r.status_code == 503
         assert "certificate verify failed" in r.json()["error"]
@@ -602,13 +613,14 @@ def test_extra_ca_file_serves_rest_and_websocket_alike(
     extra = Settings(kubeconfig=noca, namespace=ns, extra_ca_file=str(real_node.sandbox.ca))
     wb = Workbench(extra, tmp_path / "b.yaml")
     try:
-        with TestClient(make_app(wb)) as client:
+        with rest_client(make_app(wb)) as client:
             pod = {"name": "box", "image": "podbay.local/debian:12", "command": ["sleep", "600"]}
             assert client.post(f"{API}/pods", json=pod).status_code == 201
             wait_pod(real_node.core, ns, "box", ("Running",))
             ran = client.post(f"{API}/pods/box/exec", json={"command": ["echo", "trusted"]})
             assert (ran.json()["stdout"], ran.json()["exitCode"]) == ("trusted\n", 0)
-            with client.websocket_connect(f"{API}/pods/box/terminal") as ws:
+            typed = ["podbay.terminal.v1"]
+            with client.websocket_connect(f"{API}/pods/box/terminal", typed) as ws:
                 ws.send_bytes(b"echo tty-$((3*3)); exit 4\n")
                 out = b""
                 while b"tty-9" not in out:

@@ -17,6 +17,7 @@ from fastapi.testclient import TestClient
 
 from tests.conftest import Namespace, require_service_routing
 from tests.kube_helpers import host_path_claim
+from tests.server.local_client import rest_client
 from tests.terminal_helpers import restricted_kubeconfig
 from tui.core.settings import Settings
 from tui.core.workbench import Workbench
@@ -42,7 +43,7 @@ def rest_as(real_node: Namespace, tmp_path: Path) -> Iterator[Callable[..., Test
             ),
             tmp_path / f"settings-{len(opened)}.yaml",
         )
-        client = TestClient(make_app(wb))
+        client = rest_client(make_app(wb))
         client.__enter__()
         opened.append((client, wb))
         return client
@@ -67,7 +68,7 @@ def _phase(
     phase = None
     while time.monotonic() < deadline:
         r = rest.get(f"{API}/pods/{name}", params={"namespace": ns})
-        phase = r.json()["pod"]["phase"] if r.status_code == 200 else None
+        phase = r.json()["pod"]["status"]["phase"] if r.status_code == 200 else None
         if phase in want:
             return str(phase)
         time.sleep(0.25)
@@ -127,7 +128,8 @@ def test_preview_sequence_as_the_specs_restricted_account(
         )
     )
     assert svc["serviceName"] == "preview-service-abc123"
-    assert svc["service"]["type"] == "ClusterIP" and svc["service"]["ports"] == ["3000/TCP"]
+    assert svc["service"]["type"] == "ClusterIP" and svc["service"]["portsText"] == ["3000/TCP"]
+    assert svc["service"]["ports"] == [{"port": 3000, "targetPort": 3000, "protocol": "TCP"}]
     ing = _created(
         rest.post(
             f"{API}/ingresses",
@@ -178,7 +180,7 @@ def test_preview_sequence_as_the_specs_restricted_account(
     assert (r.json()["stdout"], r.json()["exitCode"]) == ("preview abc123", 0), r.json()
 
     got = rest.get(f"{API}/ingresses/preview-ingress-abc123", params={"namespace": ns}).json()
-    assert got["ingress"]["hosts"] == ["preview-abc123.example.com"]
+    assert got["summary"]["hosts"] == ["preview-abc123.example.com"]
     [rule] = got["object"]["spec"]["rules"]
     assert rule["http"]["paths"][0]["backend"]["service"] == {
         "name": "preview-service-abc123",
@@ -187,7 +189,8 @@ def test_preview_sequence_as_the_specs_restricted_account(
     listed = rest.get(f"{API}/ingresses", params={"namespace": ns}).json()
     assert [i["name"] for i in listed["ingresses"]] == ["preview-ingress-abc123"]
     got_svc = rest.get(f"{API}/services/preview-service-abc123", params={"namespace": ns}).json()
-    assert got_svc["service"]["selector"] == {"app": "preview-abc123"}
+    assert got_svc["summary"]["selector"] == {"app": "preview-abc123"}
+    assert got_svc["service"]["spec"]["selector"] == {"app": "preview-abc123"}
     assert got_svc["object"]["spec"]["ports"][0]["targetPort"] == 3000
 
     # Cleanup When Done, in the spec's order and with its query parameter.
@@ -256,7 +259,10 @@ def test_service_and_ingress_examples(
             },
         )
     )
-    assert node_port["service"]["ports"] == ["80:30080/TCP"]
+    assert node_port["service"]["portsText"] == ["80:30080/TCP"]
+    assert node_port["service"]["ports"] == [
+        {"port": 80, "targetPort": "http", "protocol": "TCP", "name": "http", "nodePort": 30080}
+    ]
     lb = _created(
         rest.post(
             f"{API}/services",
@@ -267,7 +273,8 @@ def test_service_and_ingress_examples(
     assert lb["service"]["type"] == "LoadBalancer"
 
     got = rest.get(f"{API}/services/my-service", params={"namespace": ns}).json()
-    assert got["service"]["cluster_ip"] and got["service"]["ports"] == ["8080/TCP"]
+    assert got["summary"]["clusterIP"] == got["service"]["spec"]["clusterIP"]
+    assert got["summary"]["portsText"] == ["8080/TCP"]
     assert got["object"]["spec"]["ports"][0]["targetPort"] == 8080
     named = rest.get(f"{API}/services/web-nodeport").json()["object"]["spec"]["ports"][0]
     assert (named["name"], named["targetPort"], named["nodePort"]) == ("http", "http", 30080)
@@ -301,7 +308,7 @@ def test_service_and_ingress_examples(
             },
         )
     )
-    assert tls["ingress"]["tls"] is True and tls["ingress"]["ingress_class"] == "nginx"
+    assert tls["ingress"]["tls"] is True and tls["ingress"]["ingressClass"] == "nginx"
 
     obj = rest.get(f"{API}/ingresses/pod-terminal-ingress").json()["object"]
     assert obj["metadata"]["annotations"] == TERMINAL_ANNOTATIONS
@@ -407,7 +414,7 @@ def test_pod_examples_run_as_written(
     Version (node20-test) and Python Environment Testing (python-test), as written: the
     last two have no project to test, so they fail, and say why, with the real exit code."""
     ns = real_node.name
-    rest = rest_as(allow_host_path=True)
+    rest = rest_as(allow_host_path=True, host_path_prefixes=[str(tmp_path)])
     workspace = tmp_path / "workspace"
     workspace.mkdir(mode=0o777)
     workspace.chmod(0o777)
@@ -450,7 +457,7 @@ def test_pod_examples_run_as_written(
     for name, (_, _, why, code) in cases.items():
         assert _phase(rest, ns, name, ("Succeeded", "Failed")) == "Failed"
         pod = rest.get(f"{API}/pods/{name}").json()
-        assert pod["pod"]["status"] == "Error"
+        assert pod["summary"]["status"] == "Error"
         [state] = pod["object"]["status"]["containerStatuses"]
         assert state["state"]["terminated"]["exitCode"] == code
         assert why in rest.get(f"{API}/pods/{name}/logs").json()["logs"]

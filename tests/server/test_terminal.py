@@ -23,6 +23,8 @@ from fastapi.testclient import TestClient
 from starlette.testclient import WebSocketDenialResponse, WebSocketTestSession
 
 from tests.conftest import Namespace
+from tests.server.local_client import rest_client
+from tests.server.serve_process import free_port_pair, wait_listening
 from tests.terminal_helpers import no_exec_kubeconfig, restricted_kubeconfig, running_pod
 from tui.core import execution
 from tui.core.settings import Settings
@@ -119,7 +121,7 @@ def serve(real_node: Namespace, tmp_path: Path) -> Iterator[Callable[..., TestCl
             **kw,
         )
         wb = Workbench(settings, tmp_path / "settings.yaml")
-        client = TestClient(make_app(wb, token=token))
+        client = rest_client(make_app(wb, token=token), subprotocols=[SUBPROTOCOL])
         client.__enter__()
         clients.append((client, wb))
         return client
@@ -266,7 +268,7 @@ def test_token_header_or_subprotocol_never_query(
                 assert ws.accepted_subprotocol == SUBPROTOCOL
 
 
-def test_without_token_browsers_only_from_loopback(
+def test_browsers_only_from_the_served_names(
     serve: Callable[..., TestClient], namespace: Namespace
 ) -> None:
     client = serve()
@@ -276,50 +278,25 @@ def test_without_token_browsers_only_from_loopback(
         client.websocket_connect(url("missing"), headers=evil),
     ):
         pass
-    assert exc.value.status_code == 403 and "needs a token" in exc.value.json()["error"]
+    assert exc.value.status_code == 403
+    assert "'https://evil.example' are refused" in exc.value.json()["error"]
     for origin in ("http://localhost:8080", "http://127.0.0.1:5003"):
         with client.websocket_connect(url("missing"), headers={"Origin": origin}) as ws:
             assert client_peer(ws).until_event("error")["status"] == 404
 
 
-def _free_port_pair() -> int:
-    for _ in range(50):
-        with socket.socket() as a:
-            a.bind(("127.0.0.1", 0))
-            port = a.getsockname()[1]
-            with socket.socket() as b:
-                try:
-                    b.bind(("127.0.0.1", port + 1))
-                except OSError:
-                    continue
-        return int(port)
-    raise AssertionError("no two adjacent free ports")
-
-
-def _wait_listening(port: int, proc: subprocess.Popen[bytes]) -> None:
-    deadline = time.monotonic() + WAIT
-    while True:
-        assert proc.poll() is None, proc.stderr.read().decode() if proc.stderr else "exited"
-        try:
-            socket.create_connection(("127.0.0.1", port), timeout=1).close()
-            return
-        except OSError:
-            assert time.monotonic() < deadline, f"nothing listens on {port}"
-            time.sleep(0.2)
-
-
 def test_podbay_serve_terminal_port_for_real(real_node: Namespace, tmp_path: Path) -> None:
     pod = running_pod(real_node)
-    port = _free_port_pair()
+    port = free_port_pair()
     token = "tok-" + os.urandom(8).hex()
     env = {**os.environ, "PODBAY_CONFIG": str(tmp_path / "settings.yaml"), "PODBAY_TOKEN": token}
     kubeconfig = real_node.sandbox.kubeconfig("admin")
     cmd = [sys.executable, "-m", "tui", "--serve", "--kubeconfig", str(kubeconfig)]
-    cmd += ["-n", real_node.name, "--port", str(port)]
+    cmd += ["-n", real_node.name, "--port", str(port), "--allowed-host", "podbay.example"]
     proc = subprocess.Popen(cmd, cwd=REPO, env=env, stderr=subprocess.PIPE)
     try:
-        _wait_listening(port, proc)
-        _wait_listening(port + 1, proc)
+        wait_listening(port, proc)
+        wait_listening(port + 1, proc)
         paths = {
             port + 1: f"/api/kubernetes/pods/{pod}/terminal",
             port: f"/api/kubernetes/pods/{pod}/terminal",
@@ -328,6 +305,7 @@ def test_podbay_serve_terminal_port_for_real(real_node: Namespace, tmp_path: Pat
             ws = websocket.create_connection(
                 f"ws://127.0.0.1:{p}{path}?namespace={real_node.name}",
                 header=[f"Authorization: Bearer {token}"],
+                subprotocols=[SUBPROTOCOL],
                 timeout=WAIT,
             )
             peer = wsc_peer(ws)

@@ -11,6 +11,7 @@ from typing import Any
 import pytest
 from fastapi.testclient import TestClient
 
+from tests.server.local_client import rest_client
 from tui.core.settings import Settings
 from tui.core.workbench import Workbench
 from tui.server.app import make_app
@@ -27,7 +28,7 @@ ING = {"name": "ok", "rules": [RULE]}
 def rest(tmp_path_factory: pytest.TempPathFactory) -> Iterator[TestClient]:
     tmp = tmp_path_factory.mktemp("validation")
     wb = Workbench(Settings(kubeconfig=str(tmp / "no-such-kubeconfig")), tmp / "settings.yaml")
-    with TestClient(make_app(wb)) as client:
+    with rest_client(make_app(wb)) as client:
         yield client
     wb.close()
 

@@ -38,6 +38,11 @@ TEXT_FIELDS = [
         "Namespace allow-list",
         "comma-separated; empty allows every namespace",
     ),
+    (
+        "host_path_prefixes",
+        "hostPath prefixes",
+        "comma-separated host directories hostPath mounts may use (with the switch on)",
+    ),
     ("extra_ca_file", "Extra CA file", "PEM added to the trust set (like NODE_EXTRA_CA_CERTS)"),
     ("protect_selector", "Protect selector", "cleanup never deletes pods matching it"),
     ("default_ttl_seconds", "Default TTL (s)", "activeDeadlineSeconds for new pods; empty: none"),
@@ -46,6 +51,7 @@ TEXT_FIELDS = [
     ("resources.cpu_limit", "CPU limit", "empty: no limit"),
     ("resources.memory_limit", "Memory limit", "empty: no limit"),
 ]
+LIST_FIELDS = ("namespace_allow_list", "host_path_prefixes")  # comma-separated in the form
 SWITCHES = [
     ("enabled", "Enabled"),
     ("in_cluster", "In-cluster credentials"),
@@ -142,8 +148,8 @@ class SettingsScreen(Screen[bool]):
         s = self.original
         if field.startswith("resources."):
             value = getattr(s.default_resources, field.split(".", 1)[1])
-        elif field == "namespace_allow_list":
-            value = ", ".join(s.namespace_allow_list)
+        elif field in LIST_FIELDS:
+            value = ", ".join(getattr(s, field))
         else:
             value = getattr(s, field)
         return "" if value is None else str(value)
@@ -197,8 +203,8 @@ class SettingsScreen(Screen[bool]):
             if field.startswith("resources."):
                 key = field.split(".", 1)[1]
                 resources[key] = raw or (None if key.endswith("limit") else raw)
-            elif field == "namespace_allow_list":
-                data[field] = [ns.strip() for ns in raw.split(",") if ns.strip()]
+            elif field in LIST_FIELDS:
+                data[field] = [item.strip() for item in raw.split(",") if item.strip()]
             elif field in ("kubeconfig", "extra_ca_file", "default_ttl_seconds"):
                 data[field] = raw or None
             else:

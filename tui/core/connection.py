@@ -25,6 +25,7 @@ from kubernetes import client, config
 from kubernetes.config import exec_provider
 from kubernetes.config.config_exception import ConfigException
 
+from tui.core import kubeconfigfile
 from tui.core.errors import PodbayError
 from tui.core.settings import Settings
 
@@ -191,6 +192,11 @@ def connect(settings: Settings) -> Connection:
     cfg.connection_pool_maxsize = max(cfg.connection_pool_maxsize, POOL_SIZE)
     detach_exec_plugins()
     try:
+        for path in source.paths:  # the client would fail on a non-kubeconfig with a TypeError
+            kubeconfigfile.read(path)
+    except kubeconfigfile.KubeconfigError as exc:
+        raise ConnectionError_(exc.what, exc.fix) from exc
+    try:
         if source.in_cluster:
             config.load_incluster_config(client_configuration=cfg)
         else:
@@ -214,6 +220,11 @@ def connect(settings: Settings) -> Connection:
         raise ConnectionError_(f"{source.describe()}: {msg}", fix) from exc
     except (OSError, ValueError) as exc:
         raise ConnectionError_(f"{source.describe()} could not be loaded: {exc}") from exc
+    except Exception as exc:  # the client's loader trips over odd files in its own ways
+        raise ConnectionError_(
+            f"{source.describe()} could not be loaded ({type(exc).__name__}: {exc})",
+            "check the file with 'kubectl config view'",
+        ) from exc
     context = None if source.in_cluster else settings.context or contexts(settings)[1]
     conn = Connection(cfg, source, context, settings.namespace, verify=cfg.verify_ssl)
     _install_trust(conn, settings)

@@ -20,7 +20,11 @@ class IngressSummary:
     created: str
 
     def to_json(self) -> dict[str, Any]:
-        return asdict(self)
+        """The REST row without ``age``; ``ingressClass`` is ``ingress_class`` in the
+        API's camelCase (both are sent)."""
+        data = asdict(self)
+        data["ingressClass"] = self.ingress_class
+        return data
 
 
 def summarize(ing: dict[str, Any]) -> IngressSummary:

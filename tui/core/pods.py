@@ -8,11 +8,21 @@ import json
 from dataclasses import asdict, dataclass
 from typing import Any
 
+from tui.core.hostpaths import check_host_path
 from tui.core.models import PodRequest
 from tui.core.podstatus import pod_status
 from tui.core.resources import POD, Collection, PolicyError
 
-__all__ = ["PodRow", "PodSummary", "Pods", "PolicyError", "age_seconds", "pod_row", "summarize"]
+__all__ = [
+    "PodRow",
+    "PodSummary",
+    "Pods",
+    "PolicyError",
+    "age_seconds",
+    "api_json",
+    "pod_row",
+    "summarize",
+]
 
 
 @dataclass(frozen=True)
@@ -32,8 +42,47 @@ class PodSummary:
     images: list[str]
     labels: dict[str, str]
 
+    @property
+    def all_ready(self) -> bool:
+        ready, _, total = self.ready.partition("/")
+        return total not in ("", "0") and ready == total
+
     def to_json(self) -> dict[str, Any]:
-        return asdict(self)
+        """The REST row without ``age`` (time moves; see :func:`api_json`). ``ready`` is a
+        boolean and ``image`` one string, as the seed system's client reads them; the
+        kubectl-style "1/2" is ``readyContainers``."""
+        data = asdict(self)
+        data["ready"] = self.all_ready
+        data["readyContainers"] = self.ready
+        data["image"] = self.images[0] if self.images else ""
+        return data
+
+
+def created_ms(created: str) -> int | None:
+    """An RFC 3339 creation time as epoch milliseconds (None when absent or unreadable)."""
+    if not created:
+        return None
+    try:
+        then = dt.datetime.fromisoformat(created.replace("Z", "+00:00"))
+    except ValueError:
+        return None
+    return int(then.timestamp() * 1000)
+
+
+def age_ms(created: int | None, now_ms: int) -> int:
+    return max(0, now_ms - created) if created is not None else 0
+
+
+def now_ms() -> int:
+    return int(dt.datetime.now(dt.UTC).timestamp() * 1000)
+
+
+def api_json(summary: Any, now: int | None = None) -> dict[str, Any]:
+    """A summary's REST row with ``age``: milliseconds since creation, a number (the seed's
+    client formats it with ``Math.floor(ms / 1000)``)."""
+    data: dict[str, Any] = summary.to_json()
+    data["age"] = age_ms(created_ms(summary.created), now_ms() if now is None else now)
+    return data
 
 
 def summarize(pod: dict[str, Any]) -> PodSummary:
@@ -61,15 +110,21 @@ def summarize(pod: dict[str, Any]) -> PodSummary:
 @dataclass(frozen=True, slots=True)
 class PodRow:
     """A pod's list row, summarised and serialised once per change of the pod (the watch
-    cache keeps one per pod), so serving a list is a join of ready-made JSON."""
+    cache keeps one per pod), so serving a list is a join of ready-made JSON. Only the age
+    changes with time: ``head`` is the object up to ``"age":``, which :meth:`json` ends."""
 
     summary: PodSummary
-    json: bytes
+    head: bytes
+    created_ms: int | None
+
+    def json(self, now: int) -> bytes:
+        return b"%s%d}" % (self.head, age_ms(self.created_ms, now))
 
 
 def pod_row(pod: dict[str, Any]) -> PodRow:
     summary = summarize(pod)
-    return PodRow(summary, json.dumps(summary.to_json(), separators=(",", ":")).encode())
+    body = json.dumps(summary.to_json(), separators=(",", ":")).encode()
+    return PodRow(summary, body[:-1] + b',"age":', created_ms(summary.created))
 
 
 def age_seconds(created: str, now: dt.datetime | None = None) -> float:
@@ -92,11 +147,8 @@ class Pods(Collection):
         return [pod_row(p) for p in self.list_raw(namespace, label_selector).get("items", [])]
 
     def create(self, request: PodRequest) -> dict[str, Any]:
-        if request.host_path and not self.settings.allow_host_path:
-            raise PolicyError(
-                f"hostPath mounts are disabled (asked to mount {request.host_path})",
-                "enable 'allow hostPath' in Settings, or use a PVC mount instead",
-            )
+        if request.host_path:
+            check_host_path(self.settings, request.host_path)
         manifest = request.to_manifest(self.settings)
         manifest["metadata"]["namespace"] = self.namespace(request.namespace)
         return self.create_manifest(manifest)

@@ -49,6 +49,10 @@ class Settings(BaseModel):
     in_cluster: bool = False
     extra_ca_file: str | None = Field(default=None, description="PEM added to the trust set")
     allow_host_path: bool = False
+    host_path_prefixes: list[str] = Field(
+        default_factory=list,
+        description="host directories hostPath mounts may use (with allow_host_path)",
+    )
     namespace_allow_list: list[str] = Field(default_factory=list)
     protect_selector: str = "app=opencode-manager"
     default_resources: Resources = Field(default_factory=Resources)
@@ -69,6 +73,14 @@ class Settings(BaseModel):
     def _allow_list(cls, v: list[str]) -> list[str]:
         for ns in v:
             cls._namespace(ns)
+        return v
+
+    @field_validator("host_path_prefixes")
+    @classmethod
+    def _prefixes(cls, v: list[str]) -> list[str]:
+        for prefix in v:
+            if not prefix.startswith("/"):
+                raise ValueError(f"{prefix!r} is not an absolute path (start it with /)")
         return v
 
     def namespace_allowed(self, namespace: str) -> bool:

@@ -8,6 +8,7 @@ from collections.abc import Callable, Mapping
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from tui.core import kubeconfigfile
 from tui.core import settings as settings_mod
 from tui.core.errors import PodbayError
 from tui.core.ingresses import Ingresses, IngressSummary
@@ -154,7 +155,11 @@ class Workbench:
         overrides whose keys ``changes`` did not touch (those stay session-only).
 
         SettingsError if the file cannot be read or written; ValidationError if the changes
-        are invalid (nothing is saved then)."""
+        are invalid, KubeconfigError if a new kubeconfig path is not a kubeconfig (nothing
+        is saved then)."""
+        new_kubeconfig = changes.get("kubeconfig")
+        if new_kubeconfig and new_kubeconfig != self.settings.kubeconfig:
+            kubeconfigfile.check(new_kubeconfig)  # a file that is no kubeconfig is not saved
         with self._config_lock:
             on_file = settings_mod.load(self.settings_file)
             saved = Settings.model_validate({**on_file.model_dump(), **changes})

@@ -7,15 +7,15 @@ watch cache answers from pre-serialised rows without blocking (see podlist.py).
 
 from __future__ import annotations
 
-import hmac
 import time
-from collections.abc import Awaitable, Callable, Iterator
+from collections.abc import Callable, Iterator
 from typing import Annotated, Any, Literal
+from urllib.parse import urlencode
 
 from fastapi import Body, FastAPI, Query, Request, Response
 from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import JSONResponse, StreamingResponse
-from pydantic import BaseModel, ConfigDict, Field, ValidationError
+from pydantic import BaseModel, ConfigDict, Field
 from pydantic.alias_generators import to_camel
 
 from tui import __version__
@@ -26,16 +26,17 @@ from tui.core.errors import PodbayError
 from tui.core.ingresses import Ingresses, IngressSummary
 from tui.core.ingresses import summarize as summarize_ingress
 from tui.core.models import IngressRequest, PodRequest, ServiceRequest
+from tui.core.pods import api_json, now_ms
 from tui.core.pods import summarize as summarize_pod
 from tui.core.resources import allowed_namespace
 from tui.core.selectors import compile_selector
 from tui.core.services import Services, ServiceSummary
 from tui.core.services import summarize as summarize_service
-from tui.core.settings import SettingsError
 from tui.core.watchcache import WatchCache
 from tui.core.workbench import Workbench
-from tui.server import errors, podlist, terminal
+from tui.server import config_routes, errors, podlist, terminal
 from tui.server.bodylimit import BodyLimit
+from tui.server.guard import GuardRules, RequestGuard
 
 MAX_BODY = 1024 * 1024
 API = "/api/kubernetes"
@@ -50,23 +51,11 @@ class _Camel(BaseModel):
     model_config = ConfigDict(alias_generator=to_camel, populate_by_name=True, extra="forbid")
 
 
-class ConfigUpdate(_Camel):
-    """PUT /config: any subset of the settings, in the spec's camelCase."""
-
-    enabled: bool | None = None
-    namespace: str | None = None
-    kubeconfig_path: str | None = None
-    context: str | None = None
-    in_cluster: bool | None = None
-    extra_ca_file: str | None = None
-    allow_host_path: bool | None = None
-    namespace_allow_list: list[str] | None = None
-    protect_selector: str | None = None
-    default_ttl_seconds: int | None = None
-
-
 class ExecRequest(_Camel):
     command: list[str] = Field(min_length=1, description="an argument array, never a shell string")
+    namespace: str | None = Field(
+        default=None, description="as the seed's clients send it; the query parameter wins"
+    )
     container: str | None = None
     timeout_seconds: float = Field(default=60, gt=0, le=3600)
 
@@ -80,34 +69,6 @@ class CleanupRequest(_Camel):
     max_age_seconds: float | None = Field(default=None, ge=0)
     max_age_minutes: float | None = Field(default=None, ge=0)
     dry_run: bool = False
-
-
-def _camel(key: str) -> str:
-    return "kubeconfigPath" if key == "kubeconfig" else to_camel(key)
-
-
-def _config_json(wb: Workbench) -> dict[str, Any]:
-    s = wb.settings
-    out: dict[str, Any] = {
-        "enabled": s.enabled,
-        "namespace": s.namespace,
-        "kubeconfigPath": s.kubeconfig,
-        "context": s.context,
-        "inCluster": s.in_cluster,
-        "extraCaFile": s.extra_ca_file,
-        "allowHostPath": s.allow_host_path,
-        "namespaceAllowList": s.namespace_allow_list,
-        "protectSelector": s.protect_selector,
-        "defaultTtlSeconds": s.default_ttl_seconds,
-        # set by the command line or environment for this run only (never saved)
-        "sessionOverrides": sorted(_camel(k) for k in wb.session_overrides),
-    }
-    try:
-        conn = wb.connection
-        out.update(connected=True, server=conn.server, error=None)
-    except PodbayError as exc:
-        out.update(connected=False, server=None, error=exc.what, fix=exc.fix)
-    return out
 
 
 DIAGNOSIS_SECONDS = 5.0  # clients retrying against a dead cluster reuse one diagnosis
@@ -131,7 +92,17 @@ class UnreachableDiagnosis:
         return result
 
 
-def make_app(workbench: Workbench, *, token: str | None = None) -> FastAPI:
+def make_app(
+    workbench: Workbench,
+    rules: GuardRules | None = None,
+    *,
+    token: str | None = None,
+    rest_policy: bool = False,
+) -> FastAPI:
+    """The REST app. ``rules`` (Host names, token) guard every request on this port;
+    without them: loopback names and ``token``. ``rest_policy`` lets PUT /config change the
+    policy and credential keys (off by default: see config_routes.py)."""
+    rules = rules or GuardRules(token=token)
     app = FastAPI(
         title="podbay",
         version=__version__,
@@ -139,46 +110,11 @@ def make_app(workbench: Workbench, *, token: str | None = None) -> FastAPI:
         "Kubernetes API.",
     )
     errors.install(app, UnreachableDiagnosis(workbench))
-    app.add_middleware(BodyLimit, limit=MAX_BODY)  # inside the token check (added after)
-    terminal.install(app, workbench, token)  # the pod terminal WebSocket (also on port+1)
+    app.add_middleware(BodyLimit, limit=MAX_BODY)
+    app.add_middleware(RequestGuard, rules=rules)  # outermost: before anything reads the body
+    terminal.install(app, workbench)  # the pod terminal WebSocket (also on port+1)
+    app.include_router(config_routes.router(workbench, rest_policy=rest_policy))
     wb = workbench
-
-    @app.middleware("http")
-    async def guard(
-        request: Request, call_next: Callable[[Request], Awaitable[Response]]
-    ) -> Response:
-        if token is not None:
-            given = request.headers.get("authorization", "")
-            if not hmac.compare_digest(given.encode(), f"Bearer {token}".encode()):
-                return errors.error_body(
-                    401,
-                    "missing or wrong bearer token",
-                    "send 'Authorization: Bearer <token>' (printed when podbay --serve started)",
-                )
-        return await call_next(request)
-
-    # ---- config ----------------------------------------------------------------------
-    @app.get(f"{API}/config")
-    def get_config() -> dict[str, Any]:
-        return _config_json(wb)
-
-    @app.put(f"{API}/config", response_model=None)
-    def put_config(update: ConfigUpdate) -> dict[str, Any] | JSONResponse:
-        changes = update.model_dump(exclude_unset=True)
-        if "kubeconfig_path" in changes:
-            changes["kubeconfig"] = changes.pop("kubeconfig_path")
-        try:  # saved on top of the file; session overrides of other keys stay in effect
-            wb.configure(changes)
-        except ValidationError as exc:
-            return errors.invalid(exc)
-        except SettingsError as exc:  # the file cannot be read or written: not the body's fault
-            return errors.error_body(409, exc.what, exc.fix)
-        return {"success": True, **_config_json(wb)}
-
-    @app.post(f"{API}/test-connection")
-    def test_connection() -> dict[str, Any]:
-        diag = diagnose(wb.settings)
-        return {"success": diag.ok, **diag.to_json()}
 
     # ---- pods ------------------------------------------------------------------------
     lists = podlist.CachedLists()
@@ -221,13 +157,15 @@ def make_app(workbench: Workbench, *, token: str | None = None) -> FastAPI:
             "success": True,
             "podName": row.name,
             "namespace": row.namespace,
-            "pod": row.to_json(),
+            "pod": api_json(row),
         }
 
     @app.get(f"{API}/pods/{{name}}")
     def get_pod(name: str, namespace: Namespace = None) -> dict[str, Any]:
+        """``pod`` is the Kubernetes object (as the seed's clients read it: ``metadata``,
+        ``status.phase``); ``summary`` is the list row; ``object`` repeats ``pod``."""
         obj = wb.pods.get(name, namespace)
-        return {"pod": summarize_pod(obj).to_json(), "object": obj}
+        return {"pod": obj, "summary": api_json(summarize_pod(obj)), "object": obj}
 
     @app.delete(f"{API}/pods/{{name}}")
     def delete_pod(name: str, namespace: Namespace = None) -> dict[str, Any]:
@@ -261,7 +199,9 @@ def make_app(workbench: Workbench, *, token: str | None = None) -> FastAPI:
 
     @app.post(f"{API}/pods/{{name}}/exec")
     def exec_in_pod(name: str, request: ExecRequest, namespace: Namespace = None) -> dict[str, Any]:
-        ns = wb.pods.namespace(namespace)
+        """``success`` means the command ran to an exit status, whatever it was (as the
+        seed's clients read it); ``stdout``/``stderr`` are also ``output``/``errors``."""
+        ns = wb.pods.namespace(namespace or request.namespace)
         res = execution.run(
             wb.api,
             ns,
@@ -271,11 +211,14 @@ def make_app(workbench: Workbench, *, token: str | None = None) -> FastAPI:
             timeout=request.timeout_seconds,
         )
         return {
-            "success": res.exit_code == 0,
+            # as the seed: the command ran and reported a status (exitCode says which)
+            "success": res.exit_code is not None,
             "podName": name,
             "exitCode": res.exit_code,
             "stdout": res.stdout,
             "stderr": res.stderr,
+            "output": res.stdout,
+            "errors": res.stderr,
             "timedOut": res.timed_out,
             "error": res.error or None,
             "durationMs": res.duration_ms,
@@ -296,7 +239,19 @@ def make_app(workbench: Workbench, *, token: str | None = None) -> FastAPI:
         )
         data = result.to_json()
         data["deletedPods"] = result.deleted
+        data["deleted"] = len(result.deleted)  # a number, as the seed's clients read it
+        data["dryRun"] = result.dry_run
+        data["wouldDelete"] = result.would_delete
         return data
+
+    @app.get(f"{API}/exec-ws-url")
+    def exec_ws_url(
+        request: Request, pod: str, namespace: Namespace = None, container: str | None = None
+    ) -> dict[str, Any]:
+        """Where the terminal WebSocket for ``pod`` is, as seen by this client: its own
+        scheme, host and port (``X-Forwarded-Proto``/``-Port`` behind a proxy)."""
+        ns = wb.settings.namespace if namespace is None else namespace
+        return {"wsUrl": ws_url(request, pod, ns, container), "pod": pod, "namespace": ns}
 
     # ---- services and ingresses: one route shape, two kinds --------------------------
     _collection_routes(app, wb, "services", "service", ServiceRequest, summarize_service)
@@ -338,7 +293,8 @@ def _collection_routes(
             rows, source = col.list(ns), "apiserver"
         else:
             rows, source = cache.derived()[1], "cache"
-        items = sorted((row.to_json() for row in rows), key=lambda r: str(r["name"]))
+        now = now_ms()
+        items = sorted((api_json(row, now) for row in rows), key=lambda r: str(r["name"]))
         return {"namespace": ns, plural: items, "source": source}
 
     def create(request: Any) -> dict[str, Any]:
@@ -351,7 +307,7 @@ def _collection_routes(
             "success": True,
             name_key: row.name,
             "namespace": row.namespace,
-            singular: row.to_json(),
+            singular: api_json(row),
         }
 
     # This module's annotations are strings, resolved against its globals, where a
@@ -359,8 +315,10 @@ def _collection_routes(
     create.__annotations__["request"] = request_model
 
     def get(name: str, namespace: Namespace = None) -> dict[str, Any]:
+        """``{singular}`` is the Kubernetes object, as the seed's clients read it;
+        ``summary`` the list row; ``object`` repeats the object."""
         obj = collection().get(name, namespace)
-        return {singular: summarize(obj).to_json(), "object": obj}
+        return {singular: obj, "summary": api_json(summarize(obj)), "object": obj}
 
     def delete(name: str, namespace: Namespace = None) -> dict[str, Any]:
         col = collection()
@@ -375,3 +333,19 @@ def _collection_routes(
     app.add_api_route(path, create, methods=["POST"], status_code=201, name=f"create_{singular}")
     app.add_api_route(f"{path}/{{name}}", get, methods=["GET"], name=f"get_{singular}")
     app.add_api_route(f"{path}/{{name}}", delete, methods=["DELETE"], name=f"delete_{singular}")
+
+
+def ws_url(request: Request, pod: str, namespace: str, container: str | None = None) -> str:
+    """The seed's ``exec-ws-url`` answer: ``ws(s)://<host>[:port]/ws/kubernetes/exec?…``
+    with the host the client used (the guard has checked it names this server)."""
+    headers = request.headers
+    proto = headers.get("x-forwarded-proto", request.url.scheme).split(",")[0].strip()
+    scheme = "wss" if proto in ("https", "wss") else "ws"
+    host = request.url.hostname or "localhost"
+    if ":" in host:
+        host = f"[{host}]"
+    port = headers.get("x-forwarded-port", "").split(",")[0].strip() or request.url.port
+    default = 443 if scheme == "wss" else 80
+    suffix = f":{port}" if port and str(port) != str(default) else ""
+    query = {"pod": pod, "namespace": namespace, **({"container": container} if container else {})}
+    return f"{scheme}://{host}{suffix}{terminal.SEED_PATH}?{urlencode(query)}"

@@ -10,20 +10,22 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Literal
 
-from pydantic import BaseModel
+from pydantic import BaseModel, Field
 
-from tui.core.pods import PodRow, PodSummary
+from tui.core.pods import PodRow, now_ms
 from tui.core.watchcache import WatchCache
 
 
 def body(namespace: str, rows: Sequence[PodRow], source: str) -> bytes:
-    """``{"namespace": .., "pods": [rows as given], "source": ..}`` without re-encoding rows."""
+    """``{"namespace": .., "pods": [rows as given], "source": ..}`` without re-encoding rows
+    (each row gets its age in milliseconds as of now)."""
+    now = now_ms()
     return b"".join(
         (
             b'{"namespace":',
             json.dumps(namespace).encode(),
             b',"pods":[',
-            b",".join(r.json for r in rows),
+            b",".join(r.json(now) for r in rows),
             b'],"source":',
             json.dumps(source).encode(),
             b"}",
@@ -39,12 +41,11 @@ def by_name(rows: Sequence[PodRow]) -> list[PodRow]:
 class _Snapshot:
     version: int
     rows: list[PodRow]  # sorted by name
-    body: bytes  # the unfiltered response
 
 
 class CachedLists:
-    """Per-cache memo of the sorted rows and the unfiltered body, keyed on the cache's
-    version: while nothing changes, a request costs a dict lookup."""
+    """Per-cache memo of the rows sorted by name, keyed on the cache's version: while
+    nothing changes, a request costs one join of ready-made rows (and their ages)."""
 
     def __init__(self) -> None:
         self._memo: weakref.WeakKeyDictionary[WatchCache[PodRow], _Snapshot] = (
@@ -58,8 +59,7 @@ class CachedLists:
         if snap is not None and snap.version == cache.version:
             return snap
         version, rows = cache.derived()
-        ordered = by_name(rows)
-        snap = _Snapshot(version, ordered, body(cache.namespace, ordered, "cache"))
+        snap = _Snapshot(version, by_name(rows))
         with self._lock:
             self._memo[cache] = snap
         return snap
@@ -68,16 +68,36 @@ class CachedLists:
         self, cache: WatchCache[PodRow], match: Callable[[dict[str, str]], bool] | None = None
     ) -> bytes:
         """The response for ``cache``'s namespace, only rows whose labels ``match`` if given."""
-        snap = self._snapshot(cache)
-        if match is None:
-            return snap.body
-        rows = [r for r in snap.rows if match(r.summary.labels)]
+        rows = self._snapshot(cache).rows
+        if match is not None:
+            rows = [r for r in rows if match(r.summary.labels)]
         return body(cache.namespace, rows, "cache")
+
+
+class PodItem(BaseModel):
+    """One pod in GET /api/kubernetes/pods. ``ready``, ``age`` and ``image`` have the seed
+    system's names and types (its web client reads them)."""
+
+    name: str
+    namespace: str
+    uid: str
+    phase: str = Field(description="Pending, Running, Succeeded, Failed or Unknown")
+    status: str = Field(description="kubectl's STATUS column, e.g. CrashLoopBackOff")
+    ready: bool = Field(description="every container is ready")
+    readyContainers: str = Field(description='ready/total containers, e.g. "1/2"')
+    restarts: int
+    created: str = Field(description="creation time, RFC 3339")
+    age: int = Field(description="milliseconds since creation")
+    node: str
+    ip: str
+    image: str = Field(description="the first container's image")
+    images: list[str]
+    labels: dict[str, str]
 
 
 class PodList(BaseModel):
     """The documented shape of GET /api/kubernetes/pods (rows sorted by name)."""
 
     namespace: str
-    pods: list[PodSummary]
+    pods: list[PodItem]
     source: Literal["cache", "apiserver"]

@@ -7,7 +7,7 @@ import contextlib
 import ipaddress
 import secrets
 import sys
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from types import FrameType
 from typing import Any
 
@@ -26,10 +26,19 @@ def is_loopback(host: str) -> bool:
 
 
 def serve(
-    workbench: Workbench, host: str, port: int, token: str | None, terminal_port: int | None = None
+    workbench: Workbench,
+    host: str,
+    port: int,
+    token: str | None,
+    terminal_port: int | None = None,
+    *,
+    allowed_hosts: Sequence[str] = (),
+    rest_policy: bool = False,
 ) -> int:
     """Loopback binds may go without a token; any other bind requires one (generated and
-    printed once if not given). The token is never logged.
+    printed once if not given). The token is never logged. Requests must name this server
+    in ``Host`` (loopback, ``host``, ``allowed_hosts``) and come from no foreign ``Origin``
+    (guard.py); ``rest_policy`` lets PUT /config change policy and credential keys.
 
     Two uvicorn servers share one event loop: the REST app on ``port`` and the pod terminal
     WebSocket on ``terminal_port`` (default ``port + 1``, the spec's 5004 next to 5003). One
@@ -38,7 +47,8 @@ def serve(
     import uvicorn
 
     from tui.server.app import make_app
-    from tui.server.terminal import PATH, terminal_app
+    from tui.server.guard import GuardRules, served_names
+    from tui.server.terminal import PATH, SEED_PATH, terminal_app
 
     if not is_loopback(host) and not token:
         token = secrets.token_urlsafe(32)
@@ -48,14 +58,22 @@ def serve(
             file=sys.stderr,
         )
     term_port = port + 1 if terminal_port is None else terminal_port
-    app = make_app(workbench, token=token)
+    rules = GuardRules(served_names(host, allowed_hosts), token)
+    app = make_app(workbench, rules, rest_policy=rest_policy)
     print(
         f"podbay: serving the Kubernetes API on http://{host}:{port}/api/kubernetes "
         f"(OpenAPI at /openapi.json)\n"
-        f"podbay: pod terminal WebSocket on ws://{host}:{term_port}{PATH} "
-        f"(and on port {port})",
+        f"podbay: pod terminal WebSocket on ws://{host}:{term_port}{PATH} and {SEED_PATH} "
+        f"(also on port {port})\n"
+        f"podbay: answering for the host names {', '.join(sorted(rules.names))} "
+        "(more with --allowed-host)",
         file=sys.stderr,
     )
+    if rest_policy:
+        print(
+            "podbay: --allow-rest-policy: REST clients may change credential and policy settings",
+            file=sys.stderr,
+        )
 
     def config(asgi: Any, bind_port: int) -> uvicorn.Config:
         return uvicorn.Config(
@@ -82,7 +100,7 @@ def serve(
             sibling.force_exit = self.force_exit
 
     main = Main(config(app, port))
-    sibling = Sibling(config(terminal_app(workbench, token), term_port))
+    sibling = Sibling(config(terminal_app(workbench, rules), term_port))
 
     async def both() -> None:
         await asyncio.gather(main.serve(), sibling.serve())

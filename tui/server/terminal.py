@@ -1,56 +1,53 @@
 """The pod terminal over a WebSocket, on the main port and on its own port (API port + 1).
 
-Route: ``/api/kubernetes/pods/{name}/terminal?namespace=&container=&command=&cols=&rows=``
-(``command`` repeated = one argument each; none = a shell; ``cols``/``rows`` the first size).
-The terminal port also answers at ``/?pod=NAME&…``, the path an ingress with the spec's
+Routes: ``/api/kubernetes/pods/{name}/terminal?namespace=&container=&command=&cols=&rows=``
+(``command`` repeated = one argument each; none = a shell; ``cols``/``rows`` the first size),
+the seed's ``/ws/kubernetes/exec?pod=&namespace=[&container=]`` (what GET /exec-ws-url names),
+and on the terminal port ``/?pod=NAME&…``, the path an ingress with the spec's
 ``rewrite-target: /`` forwards.
 
-Frames (the full description is docs/terminal.md):
+Two dialects on every path (docs/terminal.md describes both):
 
-* client → server **binary** = stdin bytes, always, whatever they look like;
-* client → server **text** = one JSON control envelope: ``{"type":"resize","cols":N,
-  "rows":N}``, ``{"type":"close"}``, ``{"type":"ping"}`` (answered ``{"type":"pong"}``) or
-  ``{"type":"stdin","data":"…"}`` (for clients that can only send text); anything else is
-  answered with an error envelope and never reaches the process;
-* server → client **binary** = raw output bytes (the TTY merges stdout and stderr);
-* server → client **text** = ``{"type":"exit","exitCode":N|null,"reason":…,"message":…}``
-  (always sent before a normal close, code 1000) or ``{"type":"error","error":…,"fix":…,
-  "status":N}`` followed by close code 4000 + status (e.g. 4404 for a missing pod).
+* **typed** (``podbay.terminal.v1``, when the client offers that subprotocol): binary frames
+  are stdin and output bytes; text frames are JSON control envelopes only (resize, close,
+  ping, stdin; exit and error from the server);
+* **text** (no subprotocol: the seed system's browser client): text frames in are
+  keystrokes, except one that is exactly ``{"type":"resize","cols":N,"rows":N}``; output
+  goes out as text frames (UTF-8, decoded incrementally) that never parse as JSON, because
+  that client drops any output frame that does (a typed ``1`` or ``true``).
 
-Auth: with a server token, ``Authorization: Bearer <token>`` or (browsers cannot set
-headers) the subprotocol ``bearer.<token>`` offered next to ``podbay.terminal.v1``; never
-the query string, which access logs print. Without a token, a browser (``Origin`` header)
-must come from a loopback origin, so no web page can open a shell in your pods.
+Host, Origin and the token are checked before the handshake by the server's guard
+(guard.py), the same rule as for HTTP.
 """
 
 from __future__ import annotations
 
 import asyncio
+import codecs
 import contextlib
-import hmac
 import json
 import logging
 from collections.abc import Callable
 from typing import Any
-from urllib.parse import urlsplit
 
 from starlette.applications import Starlette
 from starlette.concurrency import run_in_threadpool
-from starlette.responses import JSONResponse
+from starlette.middleware import Middleware
 from starlette.routing import BaseRoute, WebSocketRoute
 from starlette.websockets import WebSocket, WebSocketDisconnect, WebSocketState
 
 from tui.core.errors import PodbayError
 from tui.core.terminal import TerminalExit, TerminalSession
 from tui.core.workbench import Workbench
-from tui.server.run import is_loopback
+from tui.server.guard import TOKEN_PREFIX, GuardRules, RequestGuard
 
 log = logging.getLogger("podbay.terminal")
 
 PATH = "/api/kubernetes/pods/{name}/terminal"
+SEED_PATH = "/ws/kubernetes/exec"
 SUBPROTOCOL = "podbay.terminal.v1"
-TOKEN_PREFIX = "bearer."
 MAX_CONTROL = 64 * 1024  # a text frame larger than this is not a control message
+NUL = "\x00"  # terminals ignore it; it keeps an output frame from parsing as JSON
 
 
 class _Refused(PodbayError):
@@ -68,34 +65,6 @@ def _offered(ws: WebSocket) -> list[str]:
     return [str(p) for p in ws.scope.get("subprotocols") or []]
 
 
-def _authorize(ws: WebSocket, token: str | None) -> None:
-    """Token via header or subprotocol; without a token, browsers only from loopback."""
-    if token is not None:
-        given = ""
-        header = ws.headers.get("authorization", "")
-        if header.startswith("Bearer "):
-            given = header[len("Bearer ") :]
-        else:
-            given = next(
-                (p[len(TOKEN_PREFIX) :] for p in _offered(ws) if p.startswith(TOKEN_PREFIX)), ""
-            )
-        if not given or not hmac.compare_digest(given.encode(), token.encode()):
-            raise _Refused(
-                401,
-                "missing or wrong bearer token",
-                "send 'Authorization: Bearer <token>', or from a browser offer the "
-                f"subprotocols {SUBPROTOCOL!r} and 'bearer.<token>' (never in the URL)",
-            )
-        return
-    origin = ws.headers.get("origin")
-    if origin is not None and not is_loopback(urlsplit(origin).hostname or ""):
-        raise _Refused(
-            403,
-            f"a terminal from the web origin {origin!r} needs a token",
-            "start podbay --serve with --token (or $PODBAY_TOKEN) and send it",
-        )
-
-
 def _size(raw: Any, what: str) -> int:
     try:
         value = int(raw)
@@ -106,8 +75,36 @@ def _size(raw: Any, what: str) -> int:
     return value
 
 
+def seed_resize(text: str) -> tuple[int, int] | None:
+    """``(cols, rows)`` when ``text`` is exactly the seed client's resize object (the keys
+    type, cols and rows, sizes 1..65535); None for anything else, which is a keystroke."""
+    if not text.startswith("{") or len(text) > 200:
+        return None
+    try:
+        doc = json.loads(text)
+    except ValueError:
+        return None
+    if not isinstance(doc, dict) or set(doc) != {"type", "cols", "rows"}:
+        return None
+    cols, rows = doc["cols"], doc["rows"]
+    sizes_ok = all(type(v) is int and 1 <= v <= 65535 for v in (cols, rows))
+    return (cols, rows) if doc["type"] == "resize" and sizes_ok else None
+
+
+def never_json(text: str) -> str:
+    """``text`` unchanged unless it would parse as JSON, then with a leading NUL (which a
+    terminal ignores): the seed's client draws only frames that fail ``JSON.parse``.
+    Python's parser accepts a superset of JavaScript's (NaN, Infinity), so this is safe."""
+    try:
+        json.loads(text)
+    except ValueError:
+        return text
+    return NUL + text
+
+
 class _Bridge:
-    """One connected client and its session: two tasks, one send lock."""
+    """One connected client and its session: two tasks, one send lock. This class speaks
+    the typed dialect; :class:`_TextBridge` the seed's."""
 
     def __init__(self, ws: WebSocket, session: TerminalSession, ready: asyncio.Event) -> None:
         self.ws = ws
@@ -115,15 +112,30 @@ class _Bridge:
         self.ready = ready
         self.lock = asyncio.Lock()
 
-    async def send(self, message: bytes | dict[str, Any]) -> None:
+    async def send(self, message: bytes | str | dict[str, Any]) -> None:
         async with self.lock:
             if isinstance(message, bytes):
                 await self.ws.send_bytes(message)
+            elif isinstance(message, str):
+                await self.ws.send_text(message)
             else:
                 await self.ws.send_text(json.dumps(message))
 
+    async def send_output(self, data: bytes) -> None:
+        await self.send(data)
+
+    async def send_exit(self, ended: TerminalExit) -> None:
+        await self.send(
+            {
+                "type": "exit",
+                "exitCode": ended.exit_code,
+                "reason": ended.reason,
+                "message": ended.message,
+            }
+        )
+
     async def output(self) -> TerminalExit:
-        """Output until the session ends; the exit envelope; then the close."""
+        """Output until the session ends; the exit notice; then the close."""
         while True:
             await self.ready.wait()
             self.ready.clear()
@@ -131,16 +143,9 @@ class _Bridge:
                 ended = self.session.exit  # read before the data: then the data is complete
                 data = self.session.read_nowait()
                 if data:
-                    await self.send(data)
+                    await self.send_output(data)
                 if ended is not None:
-                    await self.send(
-                        {
-                            "type": "exit",
-                            "exitCode": ended.exit_code,
-                            "reason": ended.reason,
-                            "message": ended.message,
-                        }
-                    )
+                    await self.send_exit(ended)
                     async with self.lock:
                         await self.ws.close(1000, ended.reason)
                     return ended
@@ -156,9 +161,9 @@ class _Bridge:
             if message.get("bytes") is not None:
                 self.session.write(message["bytes"])
             elif message.get("text") is not None:
-                await self.control(message["text"])
+                await self.on_text(message["text"])
 
-    async def control(self, text: str) -> None:
+    async def on_text(self, text: str) -> None:
         try:
             if len(text) > MAX_CONTROL:
                 raise ValueError(f"over {MAX_CONTROL} characters")
@@ -190,21 +195,61 @@ class _Bridge:
             )
 
 
-def endpoint(workbench: Workbench, token: str | None) -> Callable[[WebSocket], Any]:
-    """The WebSocket handler for one workbench (shared by both ports)."""
+class _TextBridge(_Bridge):
+    """The seed's dialect: keystrokes and output as text frames."""
+
+    def __init__(self, ws: WebSocket, session: TerminalSession, ready: asyncio.Event) -> None:
+        super().__init__(ws, session, ready)
+        self.decoder = codecs.getincrementaldecoder("utf-8")(errors="replace")
+
+    async def send_output(self, data: bytes) -> None:
+        text = self.decoder.decode(data)
+        if text:
+            await self.send(never_json(text))
+
+    async def send_exit(self, ended: TerminalExit) -> None:
+        rest = self.decoder.decode(b"", final=True)
+        if rest:
+            await self.send(never_json(rest))
+        await self.send(never_json(f"\r\n\x1b[32mSession closed: {_describe(ended)}\x1b[0m\r\n"))
+
+    async def on_text(self, text: str) -> None:
+        size = seed_resize(text)
+        if size is None:
+            self.session.write(text.encode())
+        else:
+            self.session.resize(*size)
+
+
+def _describe(ended: TerminalExit) -> str:
+    if ended.reason == "exited":
+        return f"exit code {ended.exit_code}"
+    return f"{ended.reason}{': ' + ended.message if ended.message else ''}"
+
+
+def _error_frame(typed: bool, status: int, what: str, fix: str) -> str:
+    """The typed envelope; for the text dialect the object the seed's client shows
+    (``{"type":"error","message"}``), keeping the typed keys beside it."""
+    doc: dict[str, Any] = {"type": "error", "error": what, "fix": fix, "status": status}
+    if not typed:
+        doc["message"] = f"{what}. {fix}" if fix else what
+    return json.dumps(doc)
+
+
+def endpoint(workbench: Workbench) -> Callable[[WebSocket], Any]:
+    """The WebSocket handler for one workbench (shared by both ports and all paths)."""
     wb = workbench
 
     async def terminal(ws: WebSocket) -> None:
-        try:
-            _authorize(ws, token)
-        except _Refused as exc:
-            body = {"success": False, "error": exc.what, "fix": exc.fix, "status": exc.status}
-            if "websocket.http.response" in ws.scope.get("extensions", {}):
-                await ws.send_denial_response(JSONResponse(body, exc.status))
-            else:
-                await ws.close(1008, exc.what[:120])
-            return
-        await ws.accept(subprotocol=SUBPROTOCOL if SUBPROTOCOL in _offered(ws) else None)
+        offered = _offered(ws)
+        typed = SUBPROTOCOL in offered
+        # A browser fails a handshake that selects none of the protocols it offered.
+        chosen = (
+            SUBPROTOCOL
+            if typed
+            else next((p for p in offered if not p.startswith(TOKEN_PREFIX)), None)
+        )
+        await ws.accept(subprotocol=chosen)
         loop = asyncio.get_running_loop()
         ready = asyncio.Event()
 
@@ -239,12 +284,10 @@ def endpoint(workbench: Workbench, token: str | None) -> Callable[[WebSocket], A
             what = exc.what if isinstance(exc, PodbayError) else str(exc)
             fix = exc.fix if isinstance(exc, PodbayError) else "fix the query parameters"
             with contextlib.suppress(WebSocketDisconnect, RuntimeError):
-                await ws.send_text(
-                    json.dumps({"type": "error", "error": what, "fix": fix, "status": status})
-                )
+                await ws.send_text(_error_frame(typed, status, what, fix))
                 await ws.close(4000 + status, what[:120])
             return
-        bridge = _Bridge(ws, session, ready)
+        bridge = (_Bridge if typed else _TextBridge)(ws, session, ready)
         tasks = [asyncio.create_task(bridge.output()), asyncio.create_task(bridge.input())]
         try:
             await asyncio.wait(tasks, return_when=asyncio.FIRST_COMPLETED)
@@ -266,19 +309,26 @@ def endpoint(workbench: Workbench, token: str | None) -> Callable[[WebSocket], A
     return terminal
 
 
-def routes(workbench: Workbench, token: str | None, *, root_alias: bool = False) -> list[BaseRoute]:
-    handler = endpoint(workbench, token)
-    out: list[BaseRoute] = [WebSocketRoute(PATH, handler, name="pod_terminal")]
+def routes(workbench: Workbench, *, root_alias: bool = False) -> list[BaseRoute]:
+    handler = endpoint(workbench)
+    out: list[BaseRoute] = [
+        WebSocketRoute(PATH, handler, name="pod_terminal"),
+        WebSocketRoute(SEED_PATH, handler, name="pod_terminal_seed"),
+    ]
     if root_alias:
         out.append(WebSocketRoute("/", handler, name="pod_terminal_root"))
     return out
 
 
-def install(app: Starlette, workbench: Workbench, token: str | None) -> None:
-    """Add the terminal route to the main app (one call from ``make_app``)."""
-    app.router.routes.extend(routes(workbench, token))
+def install(app: Starlette, workbench: Workbench) -> None:
+    """Add the terminal routes to the main app (one call from ``make_app``)."""
+    app.router.routes.extend(routes(workbench))
 
 
-def terminal_app(workbench: Workbench, token: str | None) -> Starlette:
-    """The small app on the terminal port (API port + 1): the route, plus ``/?pod=``."""
-    return Starlette(routes=routes(workbench, token, root_alias=True))
+def terminal_app(workbench: Workbench, rules: GuardRules) -> Starlette:
+    """The small app on the terminal port (API port + 1): the routes, plus ``/?pod=``,
+    behind the same guard as the main port."""
+    return Starlette(
+        routes=routes(workbench, root_alias=True),
+        middleware=[Middleware(RequestGuard, rules=rules)],
+    )
