@@ -163,6 +163,40 @@ async def test_disabled_in_settings_until_switched_on(namespace: Namespace, tmp_
     assert settings_mod.load(path).enabled is True
 
 
+async def test_a_file_that_is_no_kubeconfig_is_a_banner_and_is_not_saved(
+    tmp_path: Path,
+) -> None:
+    """Found in the settings: the banner names the file and the fix (no crash, no bug
+    log). Typed in the settings screen: the save is refused and the file kept."""
+    from textual.widgets import Input
+
+    from tui.app.settings_screen import SettingsScreen
+    from tui.core import settings as settings_mod
+
+    hostname = tmp_path / "hostname"
+    hostname.write_text("buildbox\n")
+    path = tmp_path / "settings.yaml"
+    settings_mod.save(Settings(kubeconfig=str(hostname)), path)
+    app = browser_app(hostname, "default", settings_file=path)
+    async with app.run_test(size=(120, 40)) as pilot:
+        banner = browser(app).query_one("#banner")
+        await until(pilot, lambda: banner.has_class("shown"), "the banner")
+        text = str(banner.render())
+        assert f"{hostname} is not a kubeconfig" in text and "holds a YAML str" in text
+        await pilot.press("comma")
+        await until(pilot, lambda: isinstance(app.screen, SettingsScreen), "the settings")
+        other = tmp_path / "list.yaml"
+        other.write_text("- one\n")
+        app.screen.query_one("#f-kubeconfig", Input).value = str(other)
+        before = path.read_bytes()
+        await pilot.press("ctrl+s")
+        await until(pilot, lambda: isinstance(app.screen, ErrorDialog), "the refusal")
+        dialog = app.screen
+        assert isinstance(dialog, ErrorDialog)
+        assert "settings not saved" in dialog.what and f"{other} is not a kubeconfig" in dialog.what
+        assert path.read_bytes() == before
+
+
 async def test_crash_loop_is_named_in_the_status_column(real_node: Namespace) -> None:
     app = browser_app(real_node.sandbox.kubeconfig("admin"), real_node.name)
     async with app.run_test(size=(120, 40)) as pilot:
