@@ -264,8 +264,10 @@ class SeedTerminal:
                 self.dropped.append(text)
 
     def until(self, needle: str) -> None:
+        deadline = time.monotonic() + WAIT
         while needle not in self.screen:
             assert not self.closed, f"closed before {needle!r}: {self.screen[-500:]!r}"
+            assert time.monotonic() < deadline, f"no {needle!r} in {self.screen[-500:]!r}"
             self.pump()
 
 
@@ -286,19 +288,20 @@ def test_the_pod_terminal_dialect(served: int, real_node: Namespace) -> None:
     ws = websocket.create_connection(ws_url, origin=page.origin, timeout=WAIT)  # no subprotocol
     term = SeedTerminal(ws)
     term.type(json.dumps({"type": "resize", "cols": 101, "rows": 31}))  # PT:49-56, on open
-    term.type("stty size; echo ready\r")
-    term.until("ready\r\n")
-    assert "31 101" in term.screen
+    term.type("stty size; echo ready-$((6*7))\r")  # the echo of the line never says 42
+    term.until("ready-42\r\n")
+    assert "31 101\r\n" in term.screen
     # Keystrokes that parse as JSON are keystrokes (the seed dropped them), one frame each
     # as xterm.js sends them; their echo comes back as frames that would parse as JSON too.
     for key in ["e", "c", "h", "o", " ", "1", " ", "t", "r", "u", "e", " ", "n", "u", "l", "l"]:
         term.type(key)
+    term.type(" '")
     term.type('{"type":"resize","cols":5}')  # not exactly the resize object: typed text
-    term.type("\r")
+    term.type("'\r")
     term.until('1 true null {"type":"resize","cols":5}\r\n')
     term.type(json.dumps({"type": "resize", "cols": 77, "rows": 22}))  # PT:90-94
     term.type("stty size\r")
-    term.until("22 77")
+    term.until("22 77\r\n")
     term.type("exit 3\r")
     term.until("Session closed: exit code 3")
     while not term.closed:
