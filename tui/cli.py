@@ -6,11 +6,14 @@ Imports are deferred to the chosen command so ``--help`` and ``--version`` start
 from __future__ import annotations
 
 import argparse
+import contextlib
 import json
 import os
 import sys
-from collections.abc import Sequence
-from typing import TYPE_CHECKING
+import traceback
+from collections.abc import Iterator, Sequence
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
 
 from tui import __version__
 
@@ -40,8 +43,24 @@ def _parser() -> argparse.ArgumentParser:
     p.add_argument("--port", type=int, default=5003, help="REST port (default 5003)")
     p.add_argument(
         "--token",
-        default=os.environ.get("PODBAY_TOKEN"),
-        help="bearer token for REST clients ($PODBAY_TOKEN; required off loopback)",
+        help="bearer token for REST clients (required off loopback; visible in 'ps': prefer "
+        "--token-file or $PODBAY_TOKEN)",
+    )
+    p.add_argument(
+        "--token-file", metavar="PATH", help="read the bearer token from this file's first line"
+    )
+    p.add_argument(
+        "--allowed-host",
+        action="append",
+        default=[],
+        metavar="NAME",
+        help="also answer requests (Host, Origin) naming NAME, e.g. behind a proxy; repeatable",
+    )
+    p.add_argument(
+        "--allow-rest-policy",
+        action="store_true",
+        help="let REST clients change credential and policy settings (kubeconfig, context, CA, "
+        "hostPath, namespace allow-list, protect selector); off by default",
     )
     sub = p.add_subparsers(dest="command", metavar="COMMAND")
     sb = sub.add_parser("sandbox", help="a real local Kubernetes for trying podbay and tests")
@@ -78,41 +97,109 @@ def _parser() -> argparse.ArgumentParser:
 
 
 def main(argv: Sequence[str] | None = None) -> int:
+    """Run one command; an unexpected error is reported in two lines (what failed, where its
+    traceback went) and exits 1, while expected ones keep their own messages."""
+    global _step
     args = _parser().parse_args(argv)
     if args.command == "sandbox":
-        return _sandbox(args)
-    if args.serve:
-        return _serve(args)
-    return _workbench(args)
+        _step = f"running 'podbay sandbox {args.action}'"
+        run = _sandbox
+    elif args.serve:
+        _step = "running the REST server"
+        run = _serve
+    else:
+        _step = "running the TUI"
+        run = _workbench
+    try:
+        return run(args)
+    except Exception as exc:  # expected errors were reported where they happened
+        return _report_bug(exc, _step)
+
+
+#: What the command is doing, for the report of an unexpected error.
+_step = "starting"
+
+
+@contextlib.contextmanager
+def _doing(what: str) -> Iterator[None]:
+    """Name the step inside; an error escaping it keeps the name for :func:`_report_bug`."""
+    global _step
+    outer, _step = _step, what
+    yield
+    _step = outer
+
+
+def _report_bug(error: Exception, step: str) -> int:
+    """Say what failed and where its traceback went, in two lines instead of a traceback."""
+    from tui.app.buglog import record_bug
+
+    print(
+        f"podbay: unexpected error while {step}: {type(error).__name__}: {error}", file=sys.stderr
+    )
+    try:
+        log = record_bug(error, step)
+    except OSError as exc:  # nowhere to keep it: the traceback is all there is
+        print(f"  (could not write the bug log: {exc}); the traceback:", file=sys.stderr)
+        traceback.print_exception(error, file=sys.stderr)
+        return 1
+    print(f"  this is a podbay bug; the traceback is in {log} — please report it", file=sys.stderr)
+    return 1
+
+
+def _session_settings(
+    args: argparse.Namespace, sandbox_kubeconfig: Path | None = None
+) -> dict[str, Any]:
+    """The settings the command line sets for this session (None: not given). With
+    ``--sandbox`` they are the sandbox's admin kubeconfig and its context, unless
+    ``--context`` names one: a context saved in the settings file belongs to another
+    kubeconfig and would leave the session disconnected (issue 9)."""
+    kubeconfig, context = args.kubeconfig, args.context
+    if sandbox_kubeconfig is not None:
+        import yaml
+
+        kubeconfig = str(sandbox_kubeconfig)
+        doc = yaml.safe_load(sandbox_kubeconfig.read_text())
+        context = context or (doc or {}).get("current-context") or None
+    return {"kubeconfig": kubeconfig, "context": context, "namespace": args.namespace}
 
 
 def _open_workbench(args: argparse.Namespace) -> Workbench | int:
     """The engine for this session: the settings file plus the command line's overrides
-    (``--sandbox`` starts the sandbox and uses its admin kubeconfig). An exit code on error."""
+    (``--sandbox`` starts the sandbox and uses its admin kubeconfig and context). An exit
+    code on an expected error; anything else goes up to :func:`main`'s report."""
     from tui.core import settings as settings_mod
     from tui.core.errors import PodbayError
     from tui.core.workbench import Workbench
+    from tui.sandbox.errors import SandboxError
 
     try:
-        kubeconfig = args.kubeconfig
+        sandbox_kubeconfig = None
         if args.sandbox is not None:
             from tui.sandbox.cluster import Sandbox
 
-            sandbox = Sandbox(args.sandbox)
-            sandbox.up()
-            kubeconfig = str(sandbox.kubeconfig("admin"))
+            try:
+                sandbox = Sandbox(args.sandbox)
+            except ValueError as exc:  # an invalid name
+                print(f"podbay: {exc}", file=sys.stderr)
+                return 2
+            with _doing(f"starting the sandbox {sandbox.name!r}"):
+                sandbox.up()
+                sandbox_kubeconfig = sandbox.kubeconfig("admin")
         path = settings_mod.settings_path()
-        base = settings_mod.load(path)
-        cli = {"kubeconfig": kubeconfig, "context": args.context, "namespace": args.namespace}
-        settings = settings_mod.with_overrides(base, **cli)
-        overrides = settings_mod.override_values(**cli)  # session-only: saving keeps them out
+        with _doing(f"reading the settings ({path})"):
+            base = settings_mod.load(path)
+        with _doing("applying the command line's settings"):
+            cli = _session_settings(args, sandbox_kubeconfig)
+            settings = settings_mod.with_overrides(base, **cli)
+            overrides = settings_mod.override_values(**cli)  # session-only: never saved
     except PodbayError as exc:
         print(f"podbay: {exc.what}\n  what to do: {exc.fix}", file=sys.stderr)
         return 2
-    except Exception as exc:  # SandboxError and friends carry their own explanation
+    except SandboxError as exc:  # carries its own explanation
         print(f"podbay: {exc}", file=sys.stderr)
         return 1
-    return Workbench(settings, path, overrides=overrides)
+    with _doing("opening the workbench"):
+        return Workbench(settings, path, overrides=overrides)
 
 
 def _serve(args: argparse.Namespace) -> int:
@@ -121,7 +208,43 @@ def _serve(args: argparse.Namespace) -> int:
         return wb
     from tui.server.run import serve
 
-    return serve(wb, args.host, args.port, args.token)
+    token = _token(args)
+    if isinstance(token, int):
+        return token
+    return serve(
+        wb,
+        args.host,
+        args.port,
+        token,
+        allowed_hosts=args.allowed_host,
+        rest_policy=args.allow_rest_policy,
+    )
+
+
+def _token(args: argparse.Namespace) -> str | int | None:
+    """--token, else --token-file, else $PODBAY_TOKEN; an exit code when the file is bad."""
+    if args.token:
+        return str(args.token)
+    if args.token_file:
+        try:
+            first = open(args.token_file, encoding="utf-8").readline().strip()  # noqa: SIM115
+        except (OSError, UnicodeDecodeError) as exc:
+            why = exc.strerror if isinstance(exc, OSError) else "it is not text"
+            print(
+                f"podbay: cannot read the token file {args.token_file}: {why}\n"
+                "  what to do: point --token-file at a readable file whose first line is the token",
+                file=sys.stderr,
+            )
+            return 2
+        if not first:
+            print(
+                f"podbay: the token file {args.token_file} is empty\n"
+                "  what to do: write the token on its first line",
+                file=sys.stderr,
+            )
+            return 2
+        return first
+    return os.environ.get("PODBAY_TOKEN") or None
 
 
 def _workbench(args: argparse.Namespace) -> int:
@@ -131,8 +254,9 @@ def _workbench(args: argparse.Namespace) -> int:
         return wb
     from tui.app.app import make_app
 
-    make_app(wb).run()
-    return 0
+    app = make_app(wb)
+    app.run()
+    return app.return_code or 0  # 1 after a crash inside the app
 
 
 def _print_usage(sandbox: object) -> None:
