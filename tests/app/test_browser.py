@@ -56,6 +56,23 @@ async def test_pods_appear_live_and_filter_and_sort(namespace: Namespace) -> Non
         assert names(app)[0] == "gamma"
 
 
+async def test_a_name_that_arrives_live_is_shown_whole_at_80_columns(
+    namespace: Namespace,
+) -> None:
+    """Issue 9: ``arrives-later``, created while the list was open, showed as
+    ``arrives-late`` (the room left beside IMAGE) without a mark."""
+    _kwok_pods(namespace, "web", "db")
+    app = browser_app(namespace.sandbox.kubeconfig("admin"), namespace.name)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await until(pilot, lambda: names(app) == ["db", "web"], "the two pods listed")
+        _kwok_pods(namespace, "arrives-later")
+        await until(pilot, lambda: "arrives-later" in names(app), "the new pod listed")
+        await pilot.pause()
+        table = browser(app).table
+        lines = [table.render_line(y).text for y in range(4)]
+        assert any(line.startswith("  arrives-later ") for line in lines), lines
+
+
 async def test_bad_label_selector_and_unknown_command_are_dialogs(namespace: Namespace) -> None:
     app = browser_app(namespace.sandbox.kubeconfig("admin"), namespace.name)
     async with app.run_test(size=(80, 24)) as pilot:

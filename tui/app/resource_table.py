@@ -10,6 +10,7 @@ from __future__ import annotations
 import bisect
 import re
 import time
+from collections import Counter
 from collections.abc import Callable, Iterable
 from typing import Any
 
@@ -27,6 +28,7 @@ from tui.app.rows import AGE, Column, Row, age_text
 
 Predicate = Callable[[Row], bool]
 GUTTER = 2  # a mark column ("*") and a space
+ELLIPSIS = "…"
 
 TONES = {
     "ok": Style(color="green"),
@@ -86,6 +88,10 @@ class ResourceTable(ScrollView, can_focus=True):
         self.sort_column = 0
         self.sort_reverse = False
         self._widths: list[int] = [len(c.title) for c in self.columns]
+        # per content-sized column, how many shown rows have a cell of each length: widths
+        # follow the rows (grow and shrink) at O(batch) cost per watch batch, not O(rows)
+        self._sized = [i for i, c in enumerate(self.columns) if not c.width]
+        self._lengths: list[Counter[int]] = [Counter() for _ in self.columns]
         self._age_index = next((i for i, c in enumerate(self.columns) if c.title == AGE), -1)
 
     # ---- data ----------------------------------------------------------------------------
@@ -99,6 +105,8 @@ class ResourceTable(ScrollView, can_focus=True):
         (bisect) instead of re-sorting everything: at 10k rows that is ~1 ms, not ~40."""
         upserts, removals = list(upserts), list(removals)
         changed = {r.key for r in upserts} | set(removals)
+        # the rows shown so far for these keys: each passed the (unchanged) filter
+        old = [r for k in changed if (r := self.rows.get(k)) is not None and self._shows(r)]
         for row in upserts:
             self.rows[row.key] = row
         for key in removals:
@@ -110,11 +118,13 @@ class ResourceTable(ScrollView, can_focus=True):
         current = self.current
         sort_key = self._sort_key()
         ascending = [r for r in self._ascending if r.key not in changed]
-        fresh = [r for r in upserts if self.predicate is None or self.predicate(r)]
+        fresh = [r for r in upserts if self._shows(r)]
         for row in fresh:
             bisect.insort(ascending, row, key=sort_key)
         self._ascending = ascending
-        self._grow_widths(fresh)
+        self._count(old, -1)
+        self._count(fresh, 1)
+        self._fit_widths()
         self._settle(current)
 
     def set_filter(self, predicate: Predicate | None) -> None:
@@ -146,21 +156,28 @@ class ResourceTable(ScrollView, can_focus=True):
         if self.predicate is not None:
             rows = filter(self.predicate, rows)
         self._ascending = sorted(rows, key=self._sort_key())
-        self._widths = [len(c.title) for c in self.columns]
-        self._grow_widths(self._ascending)
+        self._lengths = [Counter() for _ in self.columns]
+        self._count(self._ascending, 1)
+        self._fit_widths()
         self._settle(current)
 
-    def _grow_widths(self, rows: Iterable[Row]) -> None:
-        """Widen columns for ``rows`` (they only shrink on a rebuild, so rows never jump)."""
-        widths = self._widths
+    def _shows(self, row: Row) -> bool:
+        return self.predicate is None or self.predicate(row)
+
+    def _count(self, rows: Iterable[Row], sign: int) -> None:
+        lengths = self._lengths
         for r in rows:
-            for i, cell in enumerate(r.cells):
-                if len(cell) > widths[i]:
-                    widths[i] = len(cell)
-        self._widths = [
-            c.width or min(max(w, len(c.title)), c.cap)
-            for c, w in zip(self.columns, widths, strict=True)
-        ]
+            cells = r.cells
+            for i in self._sized:
+                lengths[i][len(cells[i])] += sign
+
+    def _fit_widths(self) -> None:
+        """Each column as wide as its widest shown cell (within its title and cap)."""
+        widths = []
+        for i, c in enumerate(self.columns):
+            longest = max((n for n, count in self._lengths[i].items() if count > 0), default=0)
+            widths.append(c.width or min(max(longest, len(c.title)), c.cap))
+        self._widths = widths
 
     def _settle(self, current: Row | None) -> None:
         """Publish the view and keep the cursor on the object it was on."""
@@ -240,13 +257,14 @@ class ResourceTable(ScrollView, can_focus=True):
         self.virtual_size = Size(self.size.width, len(self.view) + 1)
 
     def _layout(self, width: int) -> list[tuple[int, int]]:
-        """(column index, width) of the columns that fit, dropping low priorities first."""
+        """(column index, width) of the columns that fit, dropping low priorities first: a
+        name is cut only when no droppable column is left to make room for it."""
         shown = list(range(len(self.columns)))
         while True:
             fixed = sum(self._widths[i] + 1 for i in shown if not self.columns[i].flex)
             flex = [i for i in shown if self.columns[i].flex]
             room = width - GUTTER - fixed
-            need = sum(min(self._widths[i], 12) for i in flex)
+            need = sum(self._widths[i] for i in flex)
             droppable = [i for i in shown if self.columns[i].priority > 0]
             if room >= need or not droppable:
                 break
@@ -264,10 +282,8 @@ class ResourceTable(ScrollView, can_focus=True):
         width = self.size.width
         layout = self._layout(width)
         if y == 0:
-            text = " ".join(set_cell_size(self.columns[i].title, w) for i, w in layout)
-            return Strip(
-                [Segment(" " * GUTTER), Segment(set_cell_size(text, width - GUTTER), HEADER)], width
-            )
+            text = " ".join(fit(self.columns[i].title, w) for i, w in layout)
+            return Strip([Segment(" " * GUTTER), Segment(fit(text, width - GUTTER), HEADER)], width)
         index = y - 1 + int(self.scroll_y)
         if index >= len(self.view):
             return Strip.blank(width)
@@ -276,10 +292,10 @@ class ResourceTable(ScrollView, can_focus=True):
         cells = []
         for i, w in layout:
             cell = age_text(row.created, now) if i == self._age_index else row.cells[i]
-            if self.columns[i].numeric:
-                cells.append(cell.rjust(w) if cell_len(cell) <= w else set_cell_size(cell, w))
+            if self.columns[i].numeric and cell_len(cell) <= w:
+                cells.append(cell.rjust(w))
             else:
-                cells.append(set_cell_size(cell, w))
+                cells.append(fit(cell, w))
         marked = row.key in self.marks
         text = " ".join(cells)
         style = TONES.get(row.tone, Style())
@@ -291,7 +307,17 @@ class ResourceTable(ScrollView, can_focus=True):
             style += Style(underline=True)
         # the gutter is its own segment so SVG/PNG exports keep the columns aligned
         gutter = Segment("* " if marked else " " * GUTTER, style + UNMERGED)
-        return Strip([gutter, Segment(set_cell_size(text, width - GUTTER), style)], width)
+        return Strip([gutter, Segment(fit(text, width - GUTTER), style)], width)
+
+
+def fit(text: str, width: int) -> str:
+    """``text`` padded to ``width`` cells, or cut to it ending in ``…`` so a cut shows."""
+    if width <= 0:
+        return ""
+    cells = cell_len(text)
+    if cells <= width:
+        return text + " " * (width - cells)
+    return set_cell_size(text, width - 1) + ELLIPSIS
 
 
 def filter_predicate(text: str) -> Predicate | None:
