@@ -5,7 +5,6 @@ from __future__ import annotations
 from dataclasses import asdict, dataclass
 from typing import Any
 
-from tui.core.models import IngressRequest
 from tui.core.resources import INGRESS, Collection
 
 
@@ -46,8 +45,3 @@ class Ingresses(Collection):
 
     def list(self, namespace: str | None = None) -> list[IngressSummary]:
         return [summarize(i) for i in self.list_raw(namespace).get("items", [])]
-
-    def create(self, request: IngressRequest) -> dict[str, Any]:
-        manifest = request.to_manifest(self.settings)
-        manifest["metadata"]["namespace"] = self.namespace(request.namespace)
-        return self.create_manifest(manifest)

@@ -9,7 +9,6 @@ from dataclasses import asdict, dataclass
 from typing import Any
 
 from tui.core.hostpaths import check_host_path
-from tui.core.models import PodRequest
 from tui.core.podstatus import pod_status
 from tui.core.resources import POD, Collection, PolicyError
 
@@ -146,9 +145,10 @@ class Pods(Collection):
         """The list straight from the apiserver, as rows (when no cache can serve it)."""
         return [pod_row(p) for p in self.list_raw(namespace, label_selector).get("items", [])]
 
-    def create(self, request: PodRequest) -> dict[str, Any]:
-        if request.host_path:
-            check_host_path(self.settings, request.host_path)
-        manifest = request.to_manifest(self.settings)
-        manifest["metadata"]["namespace"] = self.namespace(request.namespace)
-        return self.create_manifest(manifest)
+    def check_policy(self, manifest: dict[str, Any]) -> None:
+        """Every hostPath volume must be allowed (settings: allow_host_path and
+        host_path_prefixes), whether it came from a request or from edited YAML."""
+        for volume in (manifest.get("spec") or {}).get("volumes") or []:
+            host = (volume or {}).get("hostPath") if isinstance(volume, dict) else None
+            if isinstance(host, dict):
+                check_host_path(self.settings, str(host.get("path", "")))

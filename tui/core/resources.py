@@ -5,11 +5,12 @@ from __future__ import annotations
 
 import json
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Protocol
 
 from urllib3.exceptions import HTTPError
 
 from tui.core.errors import ApiError, PodbayError, from_api_exception
+from tui.core.models import MANAGED_BY, MANAGER
 from tui.core.settings import Settings
 
 if TYPE_CHECKING:
@@ -35,6 +36,14 @@ def allowed_namespace(settings: Settings, namespace: str | None) -> str:
             "(namespaceAllowList in the REST config)",
         )
     return ns
+
+
+class Request(Protocol):
+    """What a create takes: a validated request model (core/models.py)."""
+
+    namespace: str | None
+
+    def to_manifest(self, settings: Settings) -> dict[str, Any]: ...
 
 
 @dataclass(frozen=True)
@@ -96,12 +105,35 @@ class Collection:
         ns = self.namespace(namespace)
         return self._call("read", f"get {self.kind.singular} {name} in namespace {ns}", name, ns)
 
-    def create_manifest(self, manifest: dict[str, Any]) -> dict[str, Any]:
-        ns = self.namespace(manifest["metadata"].get("namespace"))
-        manifest["metadata"]["namespace"] = ns
-        name = manifest["metadata"]["name"]
+    def manifest(self, request: Request) -> dict[str, Any]:
+        """Exactly what :meth:`create` sends for ``request`` (the wizard's YAML preview),
+        with the namespace and the policy checked."""
+        manifest = request.to_manifest(self.settings)
+        manifest["metadata"]["namespace"] = self.namespace(request.namespace)
+        self.check_policy(manifest)
+        return manifest
+
+    def check_policy(self, manifest: dict[str, Any]) -> None:
+        """PolicyError when the settings forbid something in ``manifest`` (beyond the
+        namespace, which every call checks). Kinds with such rules override this."""
+
+    def create(self, request: Request, *, dry_run: bool = False) -> dict[str, Any]:
+        return self.create_manifest(self.manifest(request), dry_run=dry_run)
+
+    def create_manifest(self, manifest: dict[str, Any], *, dry_run: bool = False) -> dict[str, Any]:
+        """Create from a manifest (a request's, or YAML a person edited): the namespace and
+        policy are checked here too, and the managed-by label is always set, so cleanup
+        knows the object as podbay's. ``dry_run``: the apiserver validates and admits it
+        (admission webhooks included) but stores nothing."""
+        metadata = manifest.setdefault("metadata", {})
+        ns = self.namespace(metadata.get("namespace"))
+        metadata["namespace"] = ns
+        metadata["labels"] = {**(metadata.get("labels") or {}), MANAGED_BY: MANAGER}
+        self.check_policy(manifest)
+        name = metadata.get("name", "")
+        extra = {"dry_run": "All"} if dry_run else {}
         return self._call(
-            "create", f"create {self.kind.singular} {name} in namespace {ns}", ns, manifest
+            "create", f"create {self.kind.singular} {name} in namespace {ns}", ns, manifest, **extra
         )
 
     def delete(

@@ -5,7 +5,6 @@ from __future__ import annotations
 from dataclasses import asdict, dataclass, field
 from typing import Any
 
-from tui.core.models import ServiceRequest
 from tui.core.resources import SERVICE, Collection
 
 
@@ -61,8 +60,3 @@ class Services(Collection):
 
     def list(self, namespace: str | None = None) -> list[ServiceSummary]:
         return [summarize(s) for s in self.list_raw(namespace).get("items", [])]
-
-    def create(self, request: ServiceRequest) -> dict[str, Any]:
-        manifest = request.to_manifest(self.settings)
-        manifest["metadata"]["namespace"] = self.namespace(request.namespace)
-        return self.create_manifest(manifest)
