@@ -93,6 +93,21 @@ def _parser() -> argparse.ArgumentParser:
     kctl = with_name(sbs.add_parser("kubectl", help="run the sandbox's kubectl as admin"))
     kctl.add_argument("args", nargs=argparse.REMAINDER)
     sbs.add_parser("list", help="list sandbox instances on this machine")
+    si = sub.add_parser(
+        "suggest-image",
+        help="propose images from a project's version files (.nvmrc, go.mod, pyproject.toml, …)",
+        description="Propose images, best first, from the version files of a project "
+        "directory. Offline unless --cluster (or --sandbox/--kubeconfig/--context) is given: "
+        "then images already on the cluster's nodes are marked and a matching sandbox image "
+        "(podbay.local/…) comes first.",
+    )
+    si.add_argument("path", nargs="?", default=".", help="the project directory (default: .)")
+    si.add_argument("--json", action="store_true", help="machine-readable output")
+    si.add_argument(
+        "--cluster",
+        action="store_true",
+        help="mark images the nodes already have (needs permission to list nodes; 3 s timeout)",
+    )
     return p
 
 
@@ -104,6 +119,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     if args.command == "sandbox":
         _step = f"running 'podbay sandbox {args.action}'"
         run = _sandbox
+    elif args.command == "suggest-image":
+        _step = f"suggesting images for {args.path}"
+        run = _suggest_image
     elif args.serve:
         _step = "running the REST server"
         run = _serve
@@ -257,6 +275,70 @@ def _workbench(args: argparse.Namespace) -> int:
     app = make_app(wb)
     app.run()
     return app.return_code or 0  # 1 after a crash inside the app
+
+
+def _suggest_image(args: argparse.Namespace) -> int:
+    """``podbay suggest-image [PATH] [--json] [--cluster]``: offline by default; with
+    --cluster (or a cluster named on the command line) the nodes' images are marked."""
+    from tui.core.imagesuggest import ProjectPathError, project_root, suggest_images
+
+    try:
+        root = project_root(args.path)
+    except ProjectPathError as exc:
+        print(f"podbay: {exc.what}\n  what to do: {exc.fix}", file=sys.stderr)
+        return 2
+    node_images = None
+    if args.cluster or args.sandbox is not None or args.kubeconfig or args.context:
+        from tui.core.imagesuggest import workbench_node_images
+
+        wb = _open_workbench(args)
+        if isinstance(wb, int):
+            return wb
+        try:
+            node_images = workbench_node_images(wb)
+        finally:
+            wb.close()
+        if node_images is None:
+            print(
+                "podbay: the nodes' images could not be listed (no cluster, or no permission "
+                "to list nodes): nothing is marked",
+                file=sys.stderr,
+            )
+    report = suggest_images(root, node_images=node_images)
+    if args.json:
+        print(json.dumps(report.to_json(), indent=2))
+        return 0
+    print(_suggestion_table(report.to_json()))
+    return 0
+
+
+def _suggestion_table(doc: dict[str, Any]) -> str:
+    """The report for people: one block per suggestion (image, where from, warnings), then
+    conflicts and warnings."""
+    out = [f"{doc['path']}  ({doc['filesRead']} version files read)"]
+    if not doc["suggestions"]:
+        out.append("  no version files found: type an image with an exact tag")
+    for n, s in enumerate(doc["suggestions"], 1):
+        marks = [
+            "exact" if s["exact"] else f"derived from {s['derivedFrom'] or 'a range'}",
+            s["strength"],
+        ]
+        if s.get("onNode"):
+            marks.append("on a node")
+        where = "" if s["directory"] == "." else f"  [{s['directory']}]"
+        out.append(f"{n:>3}. {s['image']}{where}  ({', '.join(marks)})")
+        for r in s["reasons"]:
+            out.append(f"       {r['file']}:{r['line']}  {r['text']}")
+        for r in s["disagreeing"]:
+            out.append(f"       ≠ {r['file']}:{r['line']}  {r['text']}")
+        out.extend(f"       ! {w}" for w in s["warnings"])
+    if doc["conflicts"]:
+        out.append("conflicts:")
+        out.extend(f"  - [{c['directory']}] {c['message']}" for c in doc["conflicts"])
+    if doc["warnings"]:
+        out.append("warnings:")
+        out.extend(f"  - {w}" for w in doc["warnings"])
+    return "\n".join(out)
 
 
 def _print_usage(sandbox: object) -> None:

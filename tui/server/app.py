@@ -23,6 +23,7 @@ from tui.core import cleanup as cleanup_mod
 from tui.core import execution, logs
 from tui.core.diagnosis import diagnose
 from tui.core.errors import PodbayError
+from tui.core.imagesuggest import project_root, suggest_images, workbench_node_images
 from tui.core.ingresses import Ingresses, IngressSummary
 from tui.core.ingresses import summarize as summarize_ingress
 from tui.core.models import IngressRequest, PodRequest, ServiceRequest
@@ -49,6 +50,10 @@ class InvalidInput(PodbayError):
 
 class _Camel(BaseModel):
     model_config = ConfigDict(alias_generator=to_camel, populate_by_name=True, extra="forbid")
+
+
+class SuggestImageRequest(_Camel):
+    path: str = Field(min_length=1, description="a project directory on podbay's machine")
 
 
 class ExecRequest(_Camel):
@@ -252,6 +257,14 @@ def make_app(
         scheme, host and port (``X-Forwarded-Proto``/``-Port`` behind a proxy)."""
         ns = wb.settings.namespace if namespace is None else namespace
         return {"wsUrl": ws_url(request, pod, ns, container), "pod": pod, "namespace": ns}
+
+    @app.post(f"{API}/suggest-image")
+    def suggest_image(request: SuggestImageRequest) -> dict[str, Any]:
+        """Images for a project directory, best first, from its version files (the same
+        JSON as ``podbay suggest-image --json``); images on the nodes are marked when the
+        nodes can be listed. A path that is no readable directory is a 422."""
+        root = project_root(request.path)
+        return suggest_images(root, node_images=workbench_node_images(wb)).to_json()
 
     # ---- services and ingresses: one route shape, two kinds --------------------------
     _collection_routes(app, wb, "services", "service", ServiceRequest, summarize_service)
