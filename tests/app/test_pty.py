@@ -31,14 +31,22 @@ def _read_until(proc: PtyProcess, seen: bytearray, needle: bytes, timeout: float
     raise AssertionError(f"{needle!r} never appeared on the terminal; last output: {text!r}")
 
 
-def spawn_podbay(ns: Namespace, tmp_path: Path, term: str = "xterm-256color") -> PtyProcess:
+def spawn_podbay(
+    ns: Namespace,
+    tmp_path: Path,
+    term: str = "xterm-256color",
+    *,
+    env: dict[str, str] | None = None,
+    cwd: Path | None = None,
+) -> PtyProcess:
     """``podbay`` on ``ns`` as a user starts it, in a real 80x24 pty (its own settings file;
     no colour hints from the environment but TERM)."""
-    env = {k: v for k, v in os.environ.items() if k not in ("COLORTERM", "NO_COLOR", "TEXTUAL")}
-    env.update(TERM=term, PODBAY_CONFIG=str(tmp_path / "settings.yaml"))
+    full = {k: v for k, v in os.environ.items() if k not in ("COLORTERM", "NO_COLOR", "TEXTUAL")}
+    full.update(TERM=term, PODBAY_CONFIG=str(tmp_path / "settings.yaml"), **(env or {}))
+    full["PYTHONPATH"] = str(Path(__file__).resolve().parents[2])  # run from another cwd too
     kubeconfig = str(ns.sandbox.kubeconfig("admin"))
     argv = [sys.executable, "-m", "tui", "--kubeconfig", kubeconfig, "-n", ns.name]
-    return PtyProcess.spawn(argv, env=env, dimensions=(24, 80))
+    return PtyProcess.spawn(argv, env=full, dimensions=(24, 80), cwd=str(cwd) if cwd else None)
 
 
 @pytest.mark.parametrize("term", ["screen", "xterm-256color"])
@@ -70,3 +78,44 @@ def test_podbay_runs_in_a_pty(namespace: Namespace, tmp_path: Path, term: str) -
     assert b"\x1b[38;2;" not in raw  # no truecolor sequences without COLORTERM
     if term == "screen":  # 16 colours: no 256-colour palette either
         assert b"\x1b[38;5;" not in raw and b";38;5;" not in raw
+
+
+def test_the_editor_gets_the_terminal_and_podbay_comes_back(
+    namespace: Namespace, tmp_path: Path
+) -> None:
+    """ctrl+e in the pod form suspends the TUI and runs $EDITOR on the real terminal (as
+    k9s does); what the editor saves is created when the TUI is back. The "editor" here
+    checks it owns a TTY and places the pod on a kwok node, which the form cannot do."""
+    project = tmp_path / "proj"
+    project.mkdir()
+    editor = tmp_path / "editor.py"
+    editor.write_text(
+        "import os, sys, pathlib, yaml\n"
+        "assert os.isatty(0) and os.isatty(1), 'the editor has no terminal'\n"
+        "print('EDITOR-RUNNING', flush=True)\n"
+        "p = pathlib.Path(sys.argv[1])\n"
+        "doc = yaml.safe_load(p.read_text())\n"
+        "doc['spec']['nodeSelector'] = {'type': 'kwok'}\n"
+        "taint = {'key': 'kwok.x-k8s.io/node', 'operator': 'Exists', 'effect': 'NoSchedule'}\n"
+        "doc['spec']['tolerations'] = [taint]\n"
+        "p.write_text(yaml.safe_dump(doc))\n"
+    )
+    editor_env = {"EDITOR": f"{sys.executable} {editor}"}
+    proc = spawn_podbay(namespace, tmp_path, env=editor_env, cwd=project)
+    seen = bytearray()
+    try:
+        _read_until(proc, seen, b"0 pods")
+        proc.write(b"n")
+        _read_until(proc, seen, b"New pod")
+        proc.write(b"\t\t\t")  # name, project, suggestion -> image
+        proc.write(b"podbay.local/debian:12")
+        time.sleep(0.3)
+        proc.write(b"\x05")  # ctrl+e
+        _read_until(proc, seen, b"EDITOR-RUNNING")
+        _read_until(proc, seen, b"using the edited YAML")
+        proc.write(b"\x13")  # ctrl+s
+        _read_until(proc, seen, b"Running", timeout=60)
+    finally:
+        proc.terminate(force=True)
+    [pod] = namespace.core.list_namespaced_pod(namespace.name).items
+    assert pod.spec.node_name.startswith("kwok-node-") and pod.metadata.name == "proj-1"

@@ -49,6 +49,16 @@ class PodbayApp(App[None]):
             yield SystemCommand(
                 "Ingresses", "show the ingress list", lambda: browser.action_show("ingresses")
             )
+            for plural, singular in (
+                ("pods", "pod"),
+                ("services", "service"),
+                ("ingresses", "ingress"),
+            ):
+                yield SystemCommand(
+                    f"New {singular}",
+                    f"the creation form for a {singular}",
+                    lambda plural=plural: browser.action_new(plural),
+                )
             yield SystemCommand("Switch namespace", "pick a namespace", browser.pick_namespace)
             yield SystemCommand("Switch context", "pick a context", browser.pick_context)
             yield SystemCommand("Settings", "settings and test connection", browser.action_settings)

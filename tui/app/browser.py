@@ -57,6 +57,7 @@ class Browser(Screen[None]):
         Binding("l", "logs", "Logs"),
         Binding("s", "shell", "Shell"),
         Binding("ctrl+d", "delete", "Delete"),
+        Binding("n", "new", "New"),
         Binding("x", "cleanup(False)", "Cleanup", show=False),
         Binding("X", "cleanup(True)", "Cleanup incl. Failed", show=False),
         Binding("question_mark", "help", "Help", key_display="?"),
@@ -512,6 +513,22 @@ class Browser(Screen[None]):
         from tui.app.terminal_view import TerminalScreen
 
         self.app.push_screen(TerminalScreen(self.wb, self.namespace, row.name))
+
+    def action_new(self, plural: str | None = None) -> None:
+        """The creation form of ``plural`` (default: the kind on screen)."""
+        from tui.app.wizard.ingress_form import IngressForm
+        from tui.app.wizard.pod_form import PodForm
+        from tui.app.wizard.service_form import ServiceForm
+
+        kind = KINDS[plural] if plural else self.kind
+        need = f"create {kind.name}"
+        if need in self.denied:
+            self.app.push_screen(ErrorDialog(self.denied[need], title=f"Cannot {need}"))
+            return
+        table = self.query_one(f"#table-{kind.name}", ResourceTable)
+        taken = {row.name for row in table.rows.values()}
+        forms = {"pods": PodForm, "services": ServiceForm, "ingresses": IngressForm}
+        self.app.push_screen(forms[kind.name](self.wb, self.namespace, taken=taken))
 
     def action_yaml(self) -> None:
         row = self.table.current

@@ -1,0 +1,105 @@
+"""Snapshots of the creation forms at 80x24 and 120x40, on the sandbox: a fixed namespace
+with one pod and one service, and a fixed project directory whose `.nvmrc` asks for 18."""
+
+from __future__ import annotations
+
+import shutil
+import tempfile
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+from kubernetes import client
+from textual.pilot import Pilot
+from textual.widgets import Input, Select
+
+from tests.app.helpers import browser, browser_app, fresh_namespace, until
+from tests.kube_helpers import pod_manifest, wait_pod
+from tui.app.wizard.form import CreateForm
+from tui.app.wizard.pod_form import PodForm
+from tui.sandbox.cluster import Sandbox
+
+pytestmark = pytest.mark.cluster
+NS = "wizard-snapshots"
+SIZES = [(80, 24), (120, 40)]
+PROJECT = Path(tempfile.gettempdir()) / "podbay-wizard-snapshots" / "web-app"
+
+
+@pytest.fixture(scope="module")
+def scene(sandbox: Sandbox, admin: client.ApiClient) -> Iterator[Path]:
+    core = client.CoreV1Api(admin)
+    fresh_namespace(core, NS)
+    core.create_namespaced_pod(
+        NS, pod_manifest("api-0", kwok=True, labels={"app": "api", "tier": "backend"})
+    )
+    core.create_namespaced_service(
+        NS,
+        {
+            "metadata": {"name": "api"},
+            "spec": {"selector": {"app": "api"}, "ports": [{"name": "http", "port": 80}]},
+        },
+    )
+    wait_pod(core, NS, "api-0", ("Running",))
+    shutil.rmtree(PROJECT.parent, ignore_errors=True)
+    PROJECT.mkdir(parents=True)
+    (PROJECT / ".nvmrc").write_text("18\n")
+    yield sandbox.kubeconfig("admin")
+    shutil.rmtree(PROJECT.parent, ignore_errors=True)
+    core.delete_namespace(NS)
+
+
+def _app(kubeconfig: Path) -> Any:
+    return browser_app(kubeconfig, NS)
+
+
+async def _listed(pilot: Pilot[Any]) -> None:
+    app: Any = pilot.app
+    await until(pilot, lambda: len(browser(app).table.rows) == 1, "the pod")
+
+
+@pytest.mark.parametrize("size", SIZES, ids=lambda s: f"{s[0]}x{s[1]}")
+def test_pod_form(scene: Path, snap_compare: Any, size: tuple[int, int]) -> None:
+    async def run(pilot: Pilot[Any]) -> None:
+        app: Any = pilot.app
+        await _listed(pilot)
+        app.push_screen(PodForm(app.workbench, NS, taken={"api-0"}, project=PROJECT))
+        await until(pilot, lambda: isinstance(app.screen, PodForm), "the form")
+        select = app.screen.query_one("#f-suggestion", Select)
+        await until(pilot, lambda: isinstance(select.value, str), "the suggestions")
+        app.screen.query_one("#f-command", Input).value = "sh -c 'npm test"  # unclosed
+        await pilot.pause(0.3)
+
+    assert snap_compare(_app(scene), terminal_size=size, run_before=run)
+
+
+@pytest.mark.parametrize("size", SIZES, ids=lambda s: f"{s[0]}x{s[1]}")
+def test_service_form(scene: Path, snap_compare: Any, size: tuple[int, int]) -> None:
+    async def run(pilot: Pilot[Any]) -> None:
+        app: Any = pilot.app
+        await _listed(pilot)
+        await pilot.press("2", "n")
+        await until(pilot, lambda: isinstance(app.screen, CreateForm), "the form")
+        select = app.screen.query_one("#f-pod", Select)
+        await until(pilot, lambda: len(select._options) > 1, "the pods")
+        select.value = "api-0"
+        app.screen.query_one("#f-ports", Input).value = "http=80:8080"
+        await pilot.pause(0.3)
+
+    assert snap_compare(_app(scene), terminal_size=size, run_before=run)
+
+
+@pytest.mark.parametrize("size", SIZES, ids=lambda s: f"{s[0]}x{s[1]}")
+def test_ingress_form(scene: Path, snap_compare: Any, size: tuple[int, int]) -> None:
+    async def run(pilot: Pilot[Any]) -> None:
+        app: Any = pilot.app
+        await _listed(pilot)
+        await pilot.press("3", "n")
+        await until(pilot, lambda: isinstance(app.screen, CreateForm), "the form")
+        select = app.screen.query_one("#f-service", Select)
+        await until(pilot, lambda: len(select._options) > 1, "the services")
+        select.value = "api"
+        app.screen.query_one("#f-host", Input).value = "api.example.com"
+        await pilot.pause(0.3)
+
+    assert snap_compare(_app(scene), terminal_size=size, run_before=run)
