@@ -64,7 +64,11 @@ def test_pod_form(scene: Path, snap_compare: Any, size: tuple[int, int]) -> None
         app: Any = pilot.app
         await _listed(pilot)
         app.push_screen(PodForm(app.workbench, NS, taken={"api-0"}, project=PROJECT))
-        await until(pilot, lambda: isinstance(app.screen, PodForm), "the form")
+        await until(
+            pilot,
+            lambda: isinstance(app.screen, PodForm) and bool(app.screen.query("#f-suggestion")),
+            "the form",
+        )
         select = app.screen.query_one("#f-suggestion", Select)
         await until(pilot, lambda: isinstance(select.value, str), "the suggestions")
         app.screen.query_one("#f-command", Input).value = "sh -c 'npm test"  # unclosed
@@ -79,7 +83,13 @@ def test_service_form(scene: Path, snap_compare: Any, size: tuple[int, int]) -> 
         app: Any = pilot.app
         await _listed(pilot)
         await pilot.press("2", "n")
-        await until(pilot, lambda: isinstance(app.screen, CreateForm), "the form")
+        await until(
+            pilot,
+            lambda: (
+                isinstance(app.screen, CreateForm) and bool(app.screen.query("#f-ports, #f-host"))
+            ),
+            "the form",
+        )
         select = app.screen.query_one("#f-pod", Select)
         await until(pilot, lambda: len(select._options) > 1, "the pods")
         select.value = "api-0"
@@ -95,7 +105,13 @@ def test_ingress_form(scene: Path, snap_compare: Any, size: tuple[int, int]) -> 
         app: Any = pilot.app
         await _listed(pilot)
         await pilot.press("3", "n")
-        await until(pilot, lambda: isinstance(app.screen, CreateForm), "the form")
+        await until(
+            pilot,
+            lambda: (
+                isinstance(app.screen, CreateForm) and bool(app.screen.query("#f-ports, #f-host"))
+            ),
+            "the form",
+        )
         select = app.screen.query_one("#f-service", Select)
         await until(pilot, lambda: len(select._options) > 1, "the services")
         select.value = "api"
