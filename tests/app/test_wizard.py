@@ -53,7 +53,11 @@ async def _open_pod_form(pilot: Pilot[Any], project: Path) -> PodForm:
     app.push_screen(
         PodForm(app.workbench, browser(app).namespace, taken=set(names(app)), project=project)
     )
-    await until(pilot, lambda: isinstance(app.screen, PodForm), "the pod form")
+    await until(
+        pilot,
+        lambda: isinstance(app.screen, PodForm) and bool(app.screen.query("#f-name")),
+        "the pod form",
+    )
     form = app.screen
     assert isinstance(form, PodForm)
     return form
