@@ -83,7 +83,7 @@ def test_podbay_runs_in_a_pty(namespace: Namespace, tmp_path: Path, term: str) -
 def test_the_editor_gets_the_terminal_and_podbay_comes_back(
     namespace: Namespace, tmp_path: Path
 ) -> None:
-    """ctrl+e in the pod form suspends the TUI and runs $EDITOR on the real terminal (as
+    """ctrl+o in the pod form suspends the TUI and runs $EDITOR on the real terminal (as
     k9s does); what the editor saves is created when the TUI is back. The "editor" here
     checks it owns a TTY and places the pod on a kwok node, which the form cannot do."""
     project = tmp_path / "proj"
@@ -107,10 +107,12 @@ def test_the_editor_gets_the_terminal_and_podbay_comes_back(
         _read_until(proc, seen, b"0 pods")
         proc.write(b"n")
         _read_until(proc, seen, b"New pod")
+        _read_until(proc, seen, b"no version files found")  # mounted: focus is on Name
         proc.write(b"\t\t\t")  # name, project, suggestion -> image
+        time.sleep(0.5)  # keys typed ahead go to the widget focused when they arrived
         proc.write(b"podbay.local/debian:12")
         time.sleep(0.3)
-        proc.write(b"\x05")  # ctrl+e
+        proc.write(b"\x0f")  # ctrl+o
         _read_until(proc, seen, b"EDITOR-RUNNING")
         _read_until(proc, seen, b"using the edited YAML")
         proc.write(b"\x13")  # ctrl+s

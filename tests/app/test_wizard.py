@@ -1,6 +1,6 @@
 """The creation wizard on the sandbox: `n` opens a form for the kind on screen, fields are
 checked as typed with the REST API's model, ctrl+y previews the YAML and dry-runs it,
-ctrl+e hands the YAML to $EDITOR, ctrl+s creates (a pod then shows its progress)."""
+ctrl+o hands the YAML to $EDITOR, ctrl+s creates (a pod then shows its progress)."""
 
 from __future__ import annotations
 
@@ -105,6 +105,26 @@ async def test_pod_form_checks_as_you_type_and_proposes_an_unused_name(
         assert form.request() is not None
 
 
+async def test_pod_form_offers_an_image_a_node_holds_first(
+    real_node: Namespace, tmp_path: Path
+) -> None:
+    """.nvmrc says 18 and the sandbox's real node holds podbay.local/node:18: the form
+    picks it (no pull) and says why; the published node:18 tags follow."""
+    project = tmp_path / "shop"
+    project.mkdir()
+    (project / ".nvmrc").write_text("18\n")
+    app = browser_app(real_node.sandbox.kubeconfig("admin"), real_node.name)
+    async with app.run_test(size=(120, 40)) as pilot:
+        form = await _open_pod_form(pilot, project)
+        assert isinstance(form, PodForm)
+        await until(pilot, lambda: bool(form.suggestions), "the suggestions", 30)
+        image = form.query_one("#f-image", Input)
+        assert image.value == "podbay.local/node:18"
+        assert form.suggestions[0]["onNode"] is True
+        assert ".nvmrc:1  18" in str(form.query_one("#reasons", Static).render())
+        assert any(str(s["image"]).startswith("node:18.") for s in form.suggestions[1:])
+
+
 async def test_pod_preview_dry_run_and_create_reach_running(
     real_node: Namespace, tmp_path: Path
 ) -> None:
@@ -195,7 +215,7 @@ async def test_edited_yaml_is_checked_then_created(
         await _type(pilot, "name", "edited-pod")
         await _type(pilot, "image", "podbay.local/debian:12")
         await _type(pilot, "command", "sleep 600")
-        await pilot.press("ctrl+e")
+        await pilot.press("ctrl+o")
         await until(pilot, lambda: "using the edited YAML" in _status(app), "the edit")
         await pilot.press("ctrl+s")
         await until(pilot, lambda: type(app.screen).__name__ == "PodProgress", "progress", 30)
@@ -213,7 +233,7 @@ async def test_edited_yaml_is_checked_then_created(
     async with app.run_test(size=(120, 40)) as pilot:
         await _open_pod_form(pilot, tmp_path)
         await _type(pilot, "image", "podbay.local/debian:12")
-        await pilot.press("ctrl+e")
+        await pilot.press("ctrl+o")
         await until(pilot, lambda: "cannot be created" in _status(app), "the refusal")
         assert "spec.containers.0.image" in _status(app)
 

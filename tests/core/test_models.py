@@ -100,6 +100,16 @@ def _fields(model: type, body: dict[str, Any]) -> dict[str, str]:
         ({"name": "a", "image": "x", "ttlSeconds": 0}, "ttlSeconds", "greater than or equal"),
         ({"name": "a", "image": "x", "imgae": "typo"}, "imgae", "unknown field"),
         ({"image": "x"}, "name", "required"),
+        (
+            {"name": "a", "image": "x", "resources": {"cpuRequest": "lots"}},
+            "resources.cpuRequest",
+            "not a Kubernetes quantity",
+        ),
+        (
+            {"name": "a", "image": "x", "resources": {"memoryLimit": "1 GB"}},
+            "resources.memoryLimit",
+            "e.g. 500m, 1, 256Mi, 2Gi",
+        ),
     ],
 )
 def test_pod_validation(body: dict[str, Any], field: str, fragment: str) -> None:

@@ -3,7 +3,10 @@ faces, following apimachinery's duration.HumanDuration (~2-3 significant figures
 
 from __future__ import annotations
 
-__all__ = ["format_age"]
+import datetime as dt
+from typing import Any
+
+__all__ = ["format_age", "parse_timestamp"]
 
 _MINUTE = 60
 _HOUR = 60 * _MINUTE
@@ -45,3 +48,14 @@ def format_age(seconds: float) -> str:
         d = days % 365
         return f"{days // 365}y{d}d" if d else f"{days // 365}y"
     return f"{days // 365}y"
+
+
+def parse_timestamp(ts: Any) -> dt.datetime | None:
+    """An RFC 3339 time as the apiserver writes it (``2026-12-04T12:00:00Z``); None when
+    absent or unreadable."""
+    if not ts or not isinstance(ts, str):
+        return None
+    try:
+        return dt.datetime.fromisoformat(ts.replace("Z", "+00:00"))
+    except ValueError:
+        return None

@@ -17,8 +17,9 @@ from kubernetes import client
 from kubernetes.client.exceptions import ApiException
 from urllib3.exceptions import HTTPError
 
-from tui.core.age import format_age
+from tui.core.age import format_age, parse_timestamp
 from tui.core.errors import ApiError, PodbayError, from_api_exception
+from tui.core.events import event_sort_key
 from tui.core.podstatus import pod_status
 from tui.core.resources import INGRESS, POD, SERVICE, Kind
 
@@ -76,23 +77,14 @@ class _Doc:
         return "\n".join(out) + "\n"
 
 
-def _parse_time(ts: str | None) -> dt.datetime | None:
-    if not ts:
-        return None
-    try:
-        return dt.datetime.fromisoformat(ts.replace("Z", "+00:00"))
-    except ValueError:
-        return None
-
-
 def _when(ts: str | None) -> str:
     """kubectl's RFC 1123 form: ``Mon, 02 Jan 2006 15:04:05 +0000``."""
-    t = _parse_time(ts)
+    t = parse_timestamp(ts)
     return t.strftime("%a, %d %b %Y %H:%M:%S %z") if t else NONE
 
 
 def _since(ts: str | None, now: dt.datetime) -> str:
-    t = _parse_time(ts)
+    t = parse_timestamp(ts)
     return format_age((now - t).total_seconds()) if t else "<unknown>"
 
 
@@ -159,24 +151,6 @@ def _list_or_why(
 # -- events ---------------------------------------------------------------------------------
 
 
-def _event_time(e: Obj) -> str:
-    return str(
-        e.get("lastTimestamp")
-        or (e.get("series") or {}).get("lastObservedTime")
-        or e.get("eventTime")
-        or e.get("firstTimestamp")
-        or (e.get("metadata") or {}).get("creationTimestamp")
-        or ""
-    )
-
-
-def _event_sort_key(e: Obj) -> tuple[float, int]:
-    t = _parse_time(_event_time(e))
-    # Second resolution (lastTimestamp has no more), ties broken by write order.
-    rv = str((e.get("metadata") or {}).get("resourceVersion") or "0")
-    return (float(int(t.timestamp())) if t else 0.0, int(rv) if rv.isdigit() else 0)
-
-
 def _event_age(e: Obj, now: dt.datetime) -> str:
     """kubectl's interval: ``5m (x3 over 10m)`` for repeats, else the first occurrence."""
     series = e.get("series") or {}
@@ -219,7 +193,7 @@ def _events(doc: _Doc, api: client.ApiClient, meta: Obj, now: dt.datetime) -> No
                 _event_source(e),
                 " ".join(str(e.get("message") or "").split()),
             )
-            for e in sorted(events, key=_event_sort_key)
+            for e in sorted(events, key=event_sort_key)
         ),
     )
 

@@ -84,11 +84,14 @@ class PvcMount(_Model):
     read_only: bool = False
 
 
+Quantity = Annotated[str, AfterValidator(v.quantity)]
+
+
 class ResourceOverrides(_Model):
-    cpu_request: str | None = None
-    memory_request: str | None = None
-    cpu_limit: str | None = None
-    memory_limit: str | None = None
+    cpu_request: Quantity | None = None
+    memory_request: Quantity | None = None
+    cpu_limit: Quantity | None = None
+    memory_limit: Quantity | None = None
 
     def merged(self, defaults: Resources) -> Resources:
         values = defaults.model_dump()

@@ -17,7 +17,6 @@ may list nodes; otherwise that part of the advice is just absent).
 
 from __future__ import annotations
 
-import datetime as dt
 import json
 import re
 import threading
@@ -25,7 +24,9 @@ from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field, replace
 from typing import TYPE_CHECKING, Any, Literal, Protocol
 
+from tui.core.age import parse_timestamp
 from tui.core.errors import ApiError, PodbayError
+from tui.core.events import event_sort_key, event_time
 
 if TYPE_CHECKING:
     from tui.core.workbench import Workbench
@@ -171,35 +172,9 @@ class Progress:
 # -- small readers -------------------------------------------------------------------------
 
 
-def _parse_time(ts: Any) -> dt.datetime | None:
-    if not ts or not isinstance(ts, str):
-        return None
-    try:
-        return dt.datetime.fromisoformat(ts.replace("Z", "+00:00"))
-    except ValueError:
-        return None
-
-
 def _epoch(ts: Any) -> float | None:
-    t = _parse_time(ts)
+    t = parse_timestamp(ts)
     return t.timestamp() if t else None
-
-
-def _event_time(e: Obj) -> str:
-    return str(
-        e.get("lastTimestamp")
-        or (e.get("series") or {}).get("lastObservedTime")
-        or e.get("eventTime")
-        or e.get("firstTimestamp")
-        or (e.get("metadata") or {}).get("creationTimestamp")
-        or ""
-    )
-
-
-def _event_key(e: Obj) -> tuple[float, int]:
-    t = _parse_time(_event_time(e))
-    rv = str((e.get("metadata") or {}).get("resourceVersion") or "0")
-    return (float(int(t.timestamp())) if t else 0.0, int(rv) if rv.isdigit() else 0)
 
 
 def pod_events(pod: Obj, events: Iterable[Obj]) -> list[Event]:
@@ -216,7 +191,7 @@ def pod_events(pod: Obj, events: Iterable[Obj]) -> list[Event]:
             continue
         mine.append(e)
     out = []
-    for e in sorted(mine, key=_event_key):
+    for e in sorted(mine, key=event_sort_key):
         series = e.get("series") or {}
         out.append(
             Event(
@@ -227,7 +202,7 @@ def pod_events(pod: Obj, events: Iterable[Obj]) -> list[Event]:
                     (e.get("source") or {}).get("component") or e.get("reportingComponent") or ""
                 ),
                 count=int(series.get("count") or e.get("count") or 1),
-                time=_event_time(e),
+                time=event_time(e),
                 field_path=str((e.get("involvedObject") or {}).get("fieldPath") or ""),
             )
         )

@@ -8,6 +8,7 @@ import json
 from dataclasses import asdict, dataclass
 from typing import Any
 
+from tui.core.age import parse_timestamp
 from tui.core.hostpaths import check_host_path
 from tui.core.podstatus import pod_status
 from tui.core.resources import POD, Collection, PolicyError
@@ -59,13 +60,8 @@ class PodSummary:
 
 def created_ms(created: str) -> int | None:
     """An RFC 3339 creation time as epoch milliseconds (None when absent or unreadable)."""
-    if not created:
-        return None
-    try:
-        then = dt.datetime.fromisoformat(created.replace("Z", "+00:00"))
-    except ValueError:
-        return None
-    return int(then.timestamp() * 1000)
+    then = parse_timestamp(created)
+    return None if then is None else int(then.timestamp() * 1000)
 
 
 def age_ms(created: int | None, now_ms: int) -> int:

@@ -16,10 +16,10 @@ from typing import Any
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
+from tui.core import validation
 from tui.core.errors import PodbayError
 
 DNS1123_LABEL = re.compile(r"^[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?$")
-_QUANTITY = re.compile(r"^[0-9]+(\.[0-9]+)?(m|Ki|Mi|Gi|Ti|k|M|G|T)?$")
 
 
 class Resources(BaseModel):
@@ -34,9 +34,7 @@ class Resources(BaseModel):
     @field_validator("cpu_request", "memory_request", "cpu_limit", "memory_limit")
     @classmethod
     def _quantity(cls, v: str | None) -> str | None:
-        if v is not None and not _QUANTITY.match(v):
-            raise ValueError(f"{v!r} is not a Kubernetes quantity (e.g. 500m, 1, 256Mi, 2Gi)")
-        return v
+        return None if v is None else validation.quantity(v)
 
 
 class Settings(BaseModel):

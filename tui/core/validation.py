@@ -15,6 +15,7 @@ _QUALIFIED_NAME = re.compile(r"^([A-Za-z0-9][-A-Za-z0-9_.]*)?[A-Za-z0-9]$")
 ENV_NAME = re.compile(r"^[-._a-zA-Z][-._a-zA-Z0-9]*$")
 PORT_NAME = re.compile(r"^[a-z0-9]([-a-z0-9]*[a-z0-9])?$")
 WILDCARD_HOST = re.compile(rf"^(\*\.)?{_LABEL}(\.{_LABEL})*$")
+QUANTITY = re.compile(r"^[0-9]+(\.[0-9]+)?(m|Ki|Mi|Gi|Ti|Pi|k|M|G|T|P)?$")
 # The reference grammar of the container image spec (distribution/reference), simplified:
 # [registry[:port]/]path[:tag][@digest].
 _COMPONENT = r"[a-z0-9]+(?:(?:[._]|__|[-]+)[a-z0-9]+)*"
@@ -96,6 +97,13 @@ def image_ref(value: str) -> str:
             f"{value!r} is not a valid image reference: e.g. node:20-alpine, "
             "registry.example.com:5000/team/app:1.2, or name@sha256:<digest>"
         )
+    return value
+
+
+def quantity(value: str) -> str:
+    """A CPU or memory amount as Kubernetes writes it (no exponent forms)."""
+    if not QUANTITY.match(value):
+        raise ValueError(f"{value!r} is not a Kubernetes quantity (e.g. 500m, 1, 256Mi, 2Gi)")
     return value
 
 

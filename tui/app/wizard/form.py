@@ -78,7 +78,7 @@ class CreateForm(Screen[str | None]):
     BINDINGS = [
         Binding("ctrl+s", "create", "Create"),
         Binding("ctrl+y", "preview", "YAML + dry run"),
-        Binding("ctrl+e", "edit", "Edit YAML"),
+        Binding("ctrl+o", "edit", "Edit YAML"),
         Binding("escape", "cancel", "Cancel"),
     ]
     DEFAULT_CSS = FORM_CSS

@@ -71,6 +71,8 @@ class PodForm(CreateForm):
         self.project = project or Path.cwd()
         self.taken = set(taken)
         self.suggestions: list[dict[str, Any]] = []
+        self.node_images: frozenset[str] | None = None  # listed once per form, off the UI
+        self.nodes_listed = False
 
     def compose_rows(self) -> Iterator[Widget]:
         s = self.wb.settings
@@ -156,10 +158,17 @@ class PodForm(CreateForm):
     # ---- the project's suggestions ---------------------------------------------------------
     @work(thread=True, exclusive=True, group="suggest")
     def read_project(self, project: str) -> None:
-        from tui.core.imagesuggest import suggest_images
+        """Suggestions for ``project``; images a node already holds are marked and come
+        first (they start without a pull; the sandbox's own images are among them)."""
+        from tui.core.imagesuggest import suggest_images, workbench_node_images
 
+        if not self.nodes_listed:
+            self.node_images = workbench_node_images(self.wb)
+            self.nodes_listed = True
         try:
-            report = suggest_images(Path(project).expanduser()).to_json()
+            report = suggest_images(
+                Path(project).expanduser(), node_images=self.node_images
+            ).to_json()
             self.post_message(self.Suggested(project, report, ""))
         except PodbayError as exc:
             self.post_message(self.Suggested(project, None, f"{exc.what}"))
