@@ -12,9 +12,11 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import os
 import shutil
 import subprocess
 import sys
+import tempfile
 import time
 from collections.abc import Awaitable, Callable
 from pathlib import Path
@@ -196,6 +198,28 @@ def keys(*k: str, wait: float = 0.0, then: tuple[str, float] | None = None) -> S
     return run
 
 
+def seq(*parts: tuple[tuple[str, ...], float]) -> Step:
+    """Press each group of keys, then wait its time (a form that reads or dry-runs first)."""
+
+    async def run(pilot: Pilot[Any]) -> None:
+        for group, wait in parts:
+            await pilot.press(*group)
+            await pilot.pause(wait)
+
+    return run
+
+
+def demo_project() -> Path:
+    """A small Node project the pod form reads its image from (podbay starts in it)."""
+    project = Path(tempfile.mkdtemp(prefix="podbay-shots-")) / "shop"
+    project.mkdir()
+    (project / ".nvmrc").write_text("18\n")
+    (project / "package.json").write_text(
+        '{"name": "shop", "engines": {"node": ">=18"}, "scripts": {"test": "node --test"}}\n'
+    )
+    return project
+
+
 def main() -> int:
     ap = argparse.ArgumentParser(description=__doc__)
     ap.add_argument("--sandbox", default="default", help="sandbox name (started if needed)")
@@ -225,7 +249,14 @@ def main() -> int:
         ("context", keys("colon", *"ctx", "enter", wait=0.5)),
         ("settings", keys("comma", wait=0.5)),
         ("test-connection", keys("comma", "ctrl+t", wait=4.0)),
+        ("new-pod", seq((("n",), 2.0), (("tab", "tab", "tab", "tab", *"npm test"), 0.5))),
+        ("new-pod-preview", seq((("n",), 2.0), (("ctrl+y",), 2.0))),
+        ("new-service", seq((("2",), 1.0), (("n",), 1.5))),
+        ("new-ingress", seq((("3",), 1.0), (("n",), 1.5))),
+        ("progress", keys("slash", *"postgres", "enter", "p", wait=2.5)),
+        ("progress-failure", keys("slash", *"migrate-typo", "enter", "p", wait=2.5)),
     ]
+    os.chdir(demo_project())  # the pod form reads the directory podbay was started in
     saved = asyncio.run(shoot(kubeconfig, (cols, rows), shots))
     converter = shutil.which("rsvg-convert")
     for svg in saved:

@@ -14,7 +14,7 @@ from textual.pilot import Pilot
 from textual.widgets import Static
 
 from tests.accounts import account_kubeconfig
-from tests.app.helpers import browser, browser_app, fresh_namespace, until
+from tests.app.helpers import browser, browser_app, fresh_namespace, names, until
 from tests.conftest import Namespace
 from tests.kube_helpers import pod_manifest, wait_pod
 from tests.terminal_helpers import restricted_kubeconfig
@@ -189,7 +189,11 @@ async def test_an_unschedulable_pod_shows_the_schedulers_reason(real_node: Names
     )
     app = browser_app(real_node.sandbox.kubeconfig("admin"), real_node.name)
     async with app.run_test(size=(100, 40)) as pilot:
-        await _follow(pilot, real_node.name, "nowhere")
+        # p on a pod in the list opens the same view a create does
+        await until(pilot, lambda: "nowhere" in names(app), "the pod in the list")
+        await pilot.press("p")
+        await until(pilot, lambda: progress(app) is not None, "the first picture")
+        assert screen(app).pod == "nowhere"
 
         def refused() -> bool:
             p = progress(app)

@@ -77,23 +77,29 @@ def test_pod_form(scene: Path, snap_compare: Any, size: tuple[int, int]) -> None
     assert snap_compare(_app(scene), terminal_size=size, run_before=run)
 
 
+async def _form_with(pilot: Pilot[Any], key: str, pick: str, value: str) -> CreateForm:
+    """Open the form of list ``key`` and choose ``value`` in its ``pick`` select once the
+    namespace's objects have been listed into it."""
+    app: Any = pilot.app
+    await _listed(pilot)
+    await pilot.press(key, "n")
+    await until(
+        pilot,
+        lambda: isinstance(app.screen, CreateForm) and bool(app.screen.query(f"#{pick}")),
+        "the form",
+    )
+    select = app.screen.query_one(f"#{pick}", Select)
+    await until(pilot, lambda: len(select._options) > 1, f"the choices of {pick}")
+    select.value = value
+    form: CreateForm = app.screen
+    return form
+
+
 @pytest.mark.parametrize("size", SIZES, ids=lambda s: f"{s[0]}x{s[1]}")
 def test_service_form(scene: Path, snap_compare: Any, size: tuple[int, int]) -> None:
     async def run(pilot: Pilot[Any]) -> None:
-        app: Any = pilot.app
-        await _listed(pilot)
-        await pilot.press("2", "n")
-        await until(
-            pilot,
-            lambda: (
-                isinstance(app.screen, CreateForm) and bool(app.screen.query("#f-ports, #f-host"))
-            ),
-            "the form",
-        )
-        select = app.screen.query_one("#f-pod", Select)
-        await until(pilot, lambda: len(select._options) > 1, "the pods")
-        select.value = "api-0"
-        app.screen.query_one("#f-ports", Input).value = "http=80:8080"
+        form = await _form_with(pilot, "2", "f-pod", "api-0")
+        form.query_one("#f-ports", Input).value = "http=80:8080"
         await pilot.pause(0.3)
 
     assert snap_compare(_app(scene), terminal_size=size, run_before=run)
@@ -102,20 +108,8 @@ def test_service_form(scene: Path, snap_compare: Any, size: tuple[int, int]) -> 
 @pytest.mark.parametrize("size", SIZES, ids=lambda s: f"{s[0]}x{s[1]}")
 def test_ingress_form(scene: Path, snap_compare: Any, size: tuple[int, int]) -> None:
     async def run(pilot: Pilot[Any]) -> None:
-        app: Any = pilot.app
-        await _listed(pilot)
-        await pilot.press("3", "n")
-        await until(
-            pilot,
-            lambda: (
-                isinstance(app.screen, CreateForm) and bool(app.screen.query("#f-ports, #f-host"))
-            ),
-            "the form",
-        )
-        select = app.screen.query_one("#f-service", Select)
-        await until(pilot, lambda: len(select._options) > 1, "the services")
-        select.value = "api"
-        app.screen.query_one("#f-host", Input).value = "api.example.com"
+        form = await _form_with(pilot, "3", "f-service", "api")
+        form.query_one("#f-host", Input).value = "api.example.com"
         await pilot.pause(0.3)
 
     assert snap_compare(_app(scene), terminal_size=size, run_before=run)

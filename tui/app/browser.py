@@ -58,6 +58,7 @@ class Browser(Screen[None]):
         Binding("s", "shell", "Shell"),
         Binding("ctrl+d", "delete", "Delete"),
         Binding("n", "new", "New"),
+        Binding("p", "progress", "Progress", show=False),
         Binding("x", "cleanup(False)", "Cleanup", show=False),
         Binding("X", "cleanup(True)", "Cleanup incl. Failed", show=False),
         Binding("question_mark", "help", "Help", key_display="?"),
@@ -513,6 +514,18 @@ class Browser(Screen[None]):
         from tui.app.terminal_view import TerminalScreen
 
         self.app.push_screen(TerminalScreen(self.wb, self.namespace, row.name))
+
+    def action_progress(self) -> None:
+        """The current pod's way to Running (or why it is not there): the view a create
+        opens, for any pod."""
+        if self.kind.name != "pods":
+            return
+        row = self.table.current
+        if row is None:
+            return
+        from tui.app.pod_progress import PodProgress
+
+        self.app.push_screen(PodProgress(self.wb, self.namespace, row.name))
 
     def action_new(self, plural: str | None = None) -> None:
         """The creation form of ``plural`` (default: the kind on screen)."""

@@ -16,7 +16,6 @@ asdf's ``.tool-versions``, and ``.terraform-version``, ``.deno-version``, ``.bun
 from __future__ import annotations
 
 import re
-import tomllib
 from typing import Any
 
 from tui.core.imagesuggest.jvm import java_value, vendor_notes
@@ -86,10 +85,8 @@ def _ignored(ctx: FileContext, tools: list[str]) -> None:
 
 
 def read_mise_toml(ctx: FileContext) -> None:
-    try:
-        doc = tomllib.loads(ctx.text)
-    except tomllib.TOMLDecodeError as exc:
-        ctx.warn(f"not valid TOML ({exc}); file ignored")
+    doc = ctx.toml()
+    if doc is None:
         return
     tools = doc.get("tools")
     if tools is None:
@@ -120,10 +117,8 @@ def _mise_value(value: Any) -> str | None:
 
 
 def read_mise_lock(ctx: FileContext) -> None:
-    try:
-        doc = tomllib.loads(ctx.text)
-    except tomllib.TOMLDecodeError as exc:
-        ctx.warn(f"not valid TOML ({exc}); file ignored")
+    doc = ctx.toml()
+    if doc is None:
         return
     tools = doc.get("tools")
     if not isinstance(tools, dict):

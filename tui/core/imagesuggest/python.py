@@ -12,7 +12,6 @@
 from __future__ import annotations
 
 import re
-import tomllib
 
 from tui.core.imagesuggest.sources import FileContext, Strength, find_line, short, value_lines
 
@@ -60,10 +59,8 @@ def read_runtime_txt(ctx: FileContext) -> None:
 
 
 def read_pyproject(ctx: FileContext) -> None:
-    try:
-        doc = tomllib.loads(ctx.text)
-    except tomllib.TOMLDecodeError as exc:
-        ctx.warn(f"not valid TOML ({exc}); file ignored")
+    doc = ctx.toml()
+    if doc is None:
         return
     found = False
     project = doc.get("project")

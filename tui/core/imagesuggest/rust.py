@@ -18,10 +18,8 @@ from tui.core.imagesuggest.sources import FileContext, Strength, find_line, valu
 def read_rust_toolchain(ctx: FileContext) -> None:
     text = ctx.text
     if "[toolchain]" in text or ctx.rel.endswith(".toml"):
-        try:
-            doc = tomllib.loads(text)
-        except tomllib.TOMLDecodeError as exc:
-            ctx.warn(f"not valid TOML ({exc}); file ignored")
+        doc = ctx.toml()
+        if doc is None:
             return
         toolchain = doc.get("toolchain")
         channel = toolchain.get("channel") if isinstance(toolchain, dict) else None
@@ -42,10 +40,8 @@ def read_rust_toolchain(ctx: FileContext) -> None:
 
 
 def read_cargo_toml(ctx: FileContext) -> None:
-    try:
-        doc = tomllib.loads(ctx.text)
-    except tomllib.TOMLDecodeError as exc:
-        ctx.warn(f"not valid TOML ({exc}); file ignored")
+    doc = ctx.toml()
+    if doc is None:
         return
     package = doc.get("package")
     workspace = doc.get("workspace")

@@ -8,10 +8,12 @@ did not expect, as a warning for that file).
 from __future__ import annotations
 
 import re
+import tomllib
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from enum import IntEnum
 from pathlib import Path
+from typing import Any
 
 MAX_FILE_BYTES = 1024 * 1024  # bigger files are skipped with a warning
 MAX_TEXT = 120  # a reason's text is the value read, cut to this many characters
@@ -106,6 +108,14 @@ class FileContext:
     def warn(self, message: str, line: int | None = None) -> None:
         where = f"{self.rel}:{line}" if line else self.rel
         self.warnings.append(f"{where}: {message}")
+
+    def toml(self) -> dict[str, Any] | None:
+        """This file as TOML; None (and a warning) when it is not valid TOML."""
+        try:
+            return tomllib.loads(self.text)
+        except tomllib.TOMLDecodeError as exc:
+            self.warn(f"not valid TOML ({exc}); file ignored")
+            return None
 
     def other(self, relative: str) -> tuple[str, str] | None:
         return self.read_other(self, relative) if self.read_other else None
