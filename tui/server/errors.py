@@ -4,6 +4,7 @@ Never a stack trace, never a 500 for a client mistake."""
 from __future__ import annotations
 
 import logging
+import time
 from collections.abc import Callable
 from typing import Any
 
@@ -14,8 +15,10 @@ from fastapi.responses import JSONResponse
 from pydantic import ValidationError
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
+from tui.core.diagnosis import diagnose
 from tui.core.errors import ApiError, PodbayError
 from tui.core.models import problems
+from tui.core.workbench import Workbench
 
 log = logging.getLogger("podbay.server")
 
@@ -35,11 +38,32 @@ def invalid(exc: ValidationError) -> JSONResponse:
 
 Diagnose = Callable[[], dict[str, Any]]
 
+DIAGNOSIS_SECONDS = 5.0  # clients retrying against a dead cluster reuse one diagnosis
 
-def install(app: FastAPI, diagnose: Diagnose | None = None) -> None:
-    """Map every exception to the one error shape. ``diagnose`` (blocking; run in a thread)
-    explains a 503: the cluster could not be reached, so the body says which step failed
-    (kubeconfig, DNS, TCP, TLS, authentication) and that step's fix."""
+
+class UnreachableDiagnosis:
+    """The reachability part of Test connection, for a 503 body; memoised a few seconds per
+    settings so a client retrying in a loop does not start a diagnosis per request."""
+
+    def __init__(self, wb: Workbench) -> None:
+        self.wb = wb
+        self._last: tuple[float, str, dict[str, Any]] | None = None
+
+    def __call__(self) -> dict[str, Any]:
+        now, settings = time.monotonic(), self.wb.settings.model_dump_json()
+        last = self._last
+        if last is not None and now - last[0] < DIAGNOSIS_SECONDS and last[1] == settings:
+            return last[2]
+        result = diagnose(self.wb.settings, timeout=3.0, reachability_only=True).to_json()
+        self._last = (now, settings, result)
+        return result
+
+
+def install(app: FastAPI, explain_503: Diagnose | None = None) -> None:
+    """Map every exception to the one error shape. ``explain_503`` (blocking, so run in a
+    thread; an :class:`UnreachableDiagnosis`) explains a 503: the cluster could not be
+    reached, so the body says which step failed (kubeconfig, DNS, TCP, TLS,
+    authentication) and that step's fix."""
 
     @app.exception_handler(RequestValidationError)
     async def _invalid(_: Request, exc: RequestValidationError) -> JSONResponse:
@@ -52,9 +76,9 @@ def install(app: FastAPI, diagnose: Diagnose | None = None) -> None:
     @app.exception_handler(PodbayError)
     async def _podbay(_: Request, exc: PodbayError) -> JSONResponse:
         status = exc.status if isinstance(exc, ApiError) else int(getattr(exc, "status", 503))
-        if status != 503 or diagnose is None:
+        if status != 503 or explain_503 is None:
             return error_body(status, exc.what, exc.fix)
-        diagnosis = await run_in_threadpool(diagnose)
+        diagnosis = await run_in_threadpool(explain_503)
         failed = [c for c in diagnosis.get("checks", []) if c.get("status") == "fail"]
         fix = f"{failed[0]['name']}: {failed[0]['fix']}" if failed and failed[0]["fix"] else exc.fix
         return error_body(status, exc.what, fix, diagnosis=diagnosis)

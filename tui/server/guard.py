@@ -18,6 +18,7 @@ Why each rule (docs/rest.md has the table):
 from __future__ import annotations
 
 import hmac
+import ipaddress
 import json
 import socket
 from collections.abc import Awaitable, Callable, Iterable, MutableMapping
@@ -50,6 +51,16 @@ def hostname_of(value: str) -> str | None:
     except ValueError:
         return None
     return name or None
+
+
+def is_loopback(host: str) -> bool:
+    """Whether binding ``host`` serves this machine only (then no token is required)."""
+    if host == "localhost":
+        return True
+    try:
+        return ipaddress.ip_address(host).is_loopback
+    except ValueError:
+        return False
 
 
 def served_names(bind: str, extra: Iterable[str] = ()) -> frozenset[str]:

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-import ipaddress
 import secrets
 import sys
 from collections.abc import Iterator, Sequence
@@ -12,17 +11,9 @@ from types import FrameType
 from typing import Any
 
 from tui.core.workbench import Workbench
+from tui.server.guard import GuardRules, is_loopback, served_names
 
 WS_PING_SECONDS = 20.0  # WebSocket pings keep idle terminals alive through proxies
-
-
-def is_loopback(host: str) -> bool:
-    if host == "localhost":
-        return True
-    try:
-        return ipaddress.ip_address(host).is_loopback
-    except ValueError:
-        return False
 
 
 def serve(
@@ -47,7 +38,6 @@ def serve(
     import uvicorn
 
     from tui.server.app import make_app
-    from tui.server.guard import GuardRules, served_names
     from tui.server.terminal import PATH, SEED_PATH, terminal_app
 
     if not is_loopback(host) and not token:

@@ -17,7 +17,7 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Body
 from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import JSONResponse
-from pydantic import BaseModel, ConfigDict, ValidationError
+from pydantic import ValidationError
 from pydantic.alias_generators import to_camel
 
 from tui.core.diagnosis import diagnose
@@ -26,8 +26,10 @@ from tui.core.kubeconfigfile import KubeconfigError
 from tui.core.settings import Settings, SettingsError
 from tui.core.workbench import Workbench
 from tui.server import errors
+from tui.server.routes.common import API, CamelBody
+from tui.server.state import RestPolicyDep, WorkbenchDep
 
-API = "/api/kubernetes"
+router = APIRouter(prefix=API, tags=["config"])
 
 POLICY_KEYS = (
     "kubeconfig",
@@ -41,11 +43,7 @@ POLICY_KEYS = (
 )
 
 
-class _Camel(BaseModel):
-    model_config = ConfigDict(alias_generator=to_camel, populate_by_name=True, extra="forbid")
-
-
-class ConfigUpdate(_Camel):
+class ConfigUpdate(CamelBody):
     """PUT /config: any subset of the settings, in the spec's camelCase. The policy and
     credential keys change only on a server started with --allow-rest-policy."""
 
@@ -62,7 +60,7 @@ class ConfigUpdate(_Camel):
     default_ttl_seconds: int | None = None
 
 
-class ConnectionTest(_Camel):
+class ConnectionTest(CamelBody):
     """POST /test-connection: optionally the namespace whose access is reviewed."""
 
     namespace: str | None = None
@@ -103,65 +101,65 @@ def config_json(wb: Workbench) -> dict[str, Any]:
     return out
 
 
-def router(wb: Workbench, *, rest_policy: bool = False) -> APIRouter:
-    api = APIRouter(prefix=API, tags=["config"])
+@router.get("/config")
+def get_config(wb: WorkbenchDep) -> dict[str, Any]:
+    return config_json(wb)
 
-    @api.get("/config")
-    def get_config() -> dict[str, Any]:
-        return config_json(wb)
 
-    @api.put("/config", response_model=None)
-    def put_config(update: ConfigUpdate) -> dict[str, Any] | JSONResponse:
-        changes = update.model_dump(exclude_unset=True)
-        if "kubeconfig_path" in changes:
-            changes["kubeconfig"] = changes.pop("kubeconfig_path")
-        current = wb.settings.model_dump()
-        widened = [k for k in POLICY_KEYS if k in changes and changes[k] != current.get(k)]
-        if widened and not rest_policy:
-            names = ", ".join(camel(k) for k in widened)
-            return errors.error_body(
-                403,
-                f"PUT /config may not change {names}: policy and credential settings belong "
-                "to whoever starts the server",
-                "change them in the settings file, in podbay's Settings screen or on the "
-                "command line; or start podbay --serve with --allow-rest-policy",
-                forbidden=[camel(k) for k in widened],
+@router.put("/config", response_model=None)
+def put_config(
+    wb: WorkbenchDep, rest_policy: RestPolicyDep, update: ConfigUpdate
+) -> dict[str, Any] | JSONResponse:
+    changes = update.model_dump(exclude_unset=True)
+    if "kubeconfig_path" in changes:
+        changes["kubeconfig"] = changes.pop("kubeconfig_path")
+    current = wb.settings.model_dump()
+    widened = [k for k in POLICY_KEYS if k in changes and changes[k] != current.get(k)]
+    if widened and not rest_policy:
+        names = ", ".join(camel(k) for k in widened)
+        return errors.error_body(
+            403,
+            f"PUT /config may not change {names}: policy and credential settings belong "
+            "to whoever starts the server",
+            "change them in the settings file, in podbay's Settings screen or on the "
+            "command line; or start podbay --serve with --allow-rest-policy",
+            forbidden=[camel(k) for k in widened],
+        )
+    try:  # saved on top of the file; session overrides of other keys stay in effect
+        wb.configure(changes)
+    except ValidationError as exc:
+        return errors.invalid(exc)
+    except KubeconfigError as exc:
+        return errors.error_body(
+            422,
+            f"kubeconfigPath: {exc.what}",
+            exc.fix,
+            problems=[{"field": "kubeconfigPath", "reason": exc.what}],
+        )
+    except SettingsError as exc:  # the file cannot be read or written: not the body's fault
+        return errors.error_body(409, exc.what, exc.fix)
+    return {"success": True, **config_json(wb)}
+
+
+@router.post("/test-connection", response_model=None)
+async def test_connection(
+    wb: WorkbenchDep,
+    request: Annotated[ConnectionTest | None, Body()] = None,
+) -> dict[str, Any] | JSONResponse:
+    """200 whatever the cluster says: ``connected`` (boolean) and, when false, ``error``
+    (a string) tell how it went; ``checks`` has every step with its fix."""
+    settings = wb.settings
+    if request is not None and request.namespace:
+        try:
+            settings = Settings.model_validate(
+                {**settings.model_dump(), "namespace": request.namespace}
             )
-        try:  # saved on top of the file; session overrides of other keys stay in effect
-            wb.configure(changes)
         except ValidationError as exc:
             return errors.invalid(exc)
-        except KubeconfigError as exc:
-            return errors.error_body(
-                422,
-                f"kubeconfigPath: {exc.what}",
-                exc.fix,
-                problems=[{"field": "kubeconfigPath", "reason": exc.what}],
-            )
-        except SettingsError as exc:  # the file cannot be read or written: not the body's fault
-            return errors.error_body(409, exc.what, exc.fix)
-        return {"success": True, **config_json(wb)}
-
-    @api.post("/test-connection", response_model=None)
-    async def test_connection(
-        request: Annotated[ConnectionTest | None, Body()] = None,
-    ) -> dict[str, Any] | JSONResponse:
-        """200 whatever the cluster says: ``connected`` (boolean) and, when false, ``error``
-        (a string) tell how it went; ``checks`` has every step with its fix."""
-        settings = wb.settings
-        if request is not None and request.namespace:
-            try:
-                settings = Settings.model_validate(
-                    {**settings.model_dump(), "namespace": request.namespace}
-                )
-            except ValidationError as exc:
-                return errors.invalid(exc)
-        diag = await run_in_threadpool(diagnose, settings)
-        out: dict[str, Any] = {"success": diag.ok, "connected": diag.ok, **diag.to_json()}
-        failed = next((c for c in diag.checks if c.status == "fail"), None)
-        if failed is not None:
-            fix = f" {failed.fix}" if failed.fix else ""
-            out["error"] = f"{failed.name}: {failed.detail}.{fix}"
-        return out
-
-    return api
+    diag = await run_in_threadpool(diagnose, settings)
+    out: dict[str, Any] = {"success": diag.ok, "connected": diag.ok, **diag.to_json()}
+    failed = next((c for c in diag.checks if c.status == "fail"), None)
+    if failed is not None:
+        fix = f" {failed.fix}" if failed.fix else ""
+        out["error"] = f"{failed.name}: {failed.detail}.{fix}"
+    return out
