@@ -12,7 +12,7 @@ from pathlib import Path
 
 import pytest
 
-from tui.sandbox import cluster as cluster_mod
+from tui.sandbox import ports as ports_mod
 from tui.sandbox.cluster import Sandbox
 from tui.sandbox.errors import SandboxError
 from tui.sandbox.processes import ProcRecord, alive
@@ -130,8 +130,8 @@ def test_port_in_use_is_explained(sandbox: Sandbox, monkeypatch: pytest.MonkeyPa
     holder.bind(("127.0.0.1", 0))
     holder.listen()
     taken = holder.getsockname()[1]
-    real_pick = cluster_mod.pick_free
-    monkeypatch.setattr(cluster_mod, "pick_free", lambda n: [taken, *real_pick(n - 1)])
+    real_pick = ports_mod.pick_free
+    monkeypatch.setattr(ports_mod, "pick_free", lambda n: [taken, *real_pick(n - 1)])
     racy = Sandbox(f"{sandbox.name}-d", Progress(quiet=True))
     try:
         with pytest.raises(SandboxError) as exc:

@@ -13,13 +13,13 @@ from pathlib import Path
 
 import pytest
 
-from tui.sandbox import images, oci
+from tui.sandbox import imagerecipes, images, oci
 from tui.sandbox.errors import SandboxError
 from tui.sandbox.progress import Progress
 
-DEBIAN = images.IMAGES["podbay.local/debian:12"]
-PYTHON = images.IMAGES["podbay.local/python:3.11"]
-POSTGRES = images.IMAGES["podbay.local/postgres:15"]
+DEBIAN = imagerecipes.IMAGES["podbay.local/debian:12"]
+PYTHON = imagerecipes.IMAGES["podbay.local/python:3.11"]
+POSTGRES = imagerecipes.IMAGES["podbay.local/postgres:15"]
 
 
 def _sha(data: bytes) -> str:
@@ -39,17 +39,17 @@ def _tiny_rootfs(root: Path) -> None:
 
 
 def test_recipe_key_is_stable_and_follows_packages() -> None:
-    key = images.recipe_key(DEBIAN)
-    assert key == images.recipe_key(DEBIAN)
+    key = imagerecipes.recipe_key(DEBIAN)
+    assert key == imagerecipes.recipe_key(DEBIAN)
     assert key.startswith("debian-12-")
     more = dataclasses.replace(DEBIAN, packages=(*DEBIAN.packages, "curl"))
-    assert images.recipe_key(more) != key
+    assert imagerecipes.recipe_key(more) != key
 
 
 def test_a_child_is_rebuilt_when_its_parent_recipe_changes() -> None:
-    changed = dict(images.IMAGES)
+    changed = dict(imagerecipes.IMAGES)
     changed[DEBIAN.ref] = dataclasses.replace(DEBIAN, packages=(*DEBIAN.packages, "curl"))
-    assert images.recipe_key(PYTHON, changed) != images.recipe_key(PYTHON)
+    assert imagerecipes.recipe_key(PYTHON, changed) != imagerecipes.recipe_key(PYTHON)
 
 
 def test_the_postgres_entrypoint_is_part_of_the_recipe() -> None:
@@ -57,20 +57,20 @@ def test_the_postgres_entrypoint_is_part_of_the_recipe() -> None:
     edited = dataclasses.replace(
         POSTGRES, files=(*POSTGRES.files[:-1], (path, content + "#\n", mode))
     )
-    assert images.recipe_key(edited) != images.recipe_key(POSTGRES)
+    assert imagerecipes.recipe_key(edited) != imagerecipes.recipe_key(POSTGRES)
 
 
 def test_every_parent_is_a_single_layer_image_listed_before_its_children() -> None:
-    refs = list(images.IMAGES)
-    for spec in images.IMAGES.values():
+    refs = list(imagerecipes.IMAGES)
+    for spec in imagerecipes.IMAGES.values():
         if spec.parent:
-            assert images.IMAGES[spec.parent].parent is None
+            assert imagerecipes.IMAGES[spec.parent].parent is None
             assert refs.index(spec.parent) < refs.index(spec.ref)
 
 
 def test_the_postgres_entrypoint_is_valid_sh(tmp_path: Path) -> None:
     script = tmp_path / "entrypoint.sh"
-    script.write_text(images.POSTGRES_ENTRYPOINT)
+    script.write_text(imagerecipes.POSTGRES_ENTRYPOINT)
     subprocess.run(["sh", "-n", str(script)], check=True)
 
 
@@ -78,7 +78,7 @@ def test_oci_archive_layout_digests_and_name(tmp_path: Path) -> None:
     root = tmp_path / "rootfs"
     _tiny_rootfs(root)
     layer = oci.write_layer(tmp_path, root, sorted(oci.tree_snapshot(root)))
-    config = images.image_config(DEBIAN, "debian-12-test", ["tiny rootfs"])
+    config = imagerecipes.image_config(DEBIAN, "debian-12-test", ["tiny rootfs"])
     archive = tmp_path / "image.tar"
     digest = oci.write_oci_archive(archive, "podbay.local/tiny:1", [layer], config)
 
@@ -159,7 +159,7 @@ def test_a_cached_archive_is_returned_without_building(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     monkeypatch.setenv("PODBAY_CACHE_DIR", str(tmp_path))
-    cached = tmp_path / "images" / images.recipe_key(DEBIAN) / images.ARCHIVE
+    cached = tmp_path / "images" / imagerecipes.recipe_key(DEBIAN) / images.ARCHIVE
     cached.parent.mkdir(parents=True)
     cached.write_bytes(b"")
     assert images.ensure_images(Progress(quiet=True), [DEBIAN.ref]) == {DEBIAN.ref: cached}
@@ -190,7 +190,7 @@ def test_import_skips_an_image_containerd_already_has(
     _tiny_rootfs(root)
     layer = oci.write_layer(tmp_path, root, ["bin", "bin/hello"])
     archive = tmp_path / "image.tar"
-    config = images.image_config(DEBIAN, "k", ["tiny"])
+    config = imagerecipes.image_config(DEBIAN, "k", ["tiny"])
     digest = oci.write_oci_archive(archive, "podbay.local/tiny:1", [layer], config)
     ctr = tmp_path / "ctr"
     ctr.write_text(FAKE_CTR)

@@ -1,4 +1,4 @@
 """The sandbox: a real local Kubernetes (etcd, apiserver, scheduler, controller-manager, kwok).
 
-Public face: :class:`tui.sandbox.cluster.Sandbox` and the CLI in :mod:`tui.sandbox.command`.
+Public face: :class:`tui.sandbox.cluster.Sandbox`, and `podbay sandbox ...` in :mod:`tui.cli`.
 """

@@ -155,6 +155,19 @@ def ensure_built(binset: BinarySet, progress: Progress, *, jobs: int | None = No
     return target
 
 
+def ensure_binaries(progress: Progress, *, real_node: bool) -> dict[str, Path]:
+    """Every binary a sandbox runs, by name (built first if needed); containerd is the
+    system's own."""
+    bins: dict[str, Path] = {}
+    for binset in (*CONTROL_PLANE_SETS, *((COREDNS,) if real_node else ())):
+        directory = ensure_built(binset, progress)
+        for name in binset.packages:
+            bins[name] = directory / name
+    if real_node:
+        bins["containerd"] = Path(shutil.which("containerd") or "/usr/bin/containerd")
+    return bins
+
+
 def _build(binset: BinarySet, target: Path, progress: Progress, *, jobs: int | None) -> None:
     logs = cache_root() / "logs"
     logs.mkdir(parents=True, exist_ok=True)

@@ -13,7 +13,6 @@ import yaml
 
 SERVICE_CIDR = "10.96.0.0/16"
 KWOK_NODE_ANNOTATION = "kwok.x-k8s.io/node"
-KWOK_TAINT_KEY = "kwok.x-k8s.io/node"
 UNLIMITED_QPS = "5000"
 
 # Start order; ``down`` stops in reverse. The real node's components follow when enabled.
@@ -248,33 +247,3 @@ def kwok_argv(binary: Path, lay: Layout, ports: dict[str, int]) -> list[str]:
         # the node lifecycle controller marks its nodes NotReady.
         "--node-lease-duration-seconds=40",
     ]
-
-
-def kwok_node(name: str, index: int, *, max_pods: int, tainted: bool) -> dict[str, object]:
-    """A Node object kwok manages; capacity set at create time is kept by kwok."""
-    capacity = {"cpu": "64", "memory": "512Gi", "pods": str(max_pods), "ephemeral-storage": "1Ti"}
-    # kwok hands out pod IPs from the CIDR's own address upwards: start at .1, not .0
-    spec: dict[str, object] = {"podCIDR": f"10.{240 + index}.0.1/16"}
-    if tainted:
-        spec["taints"] = [{"key": KWOK_TAINT_KEY, "value": "fake", "effect": "NoSchedule"}]
-    return {
-        "apiVersion": "v1",
-        "kind": "Node",
-        "metadata": {
-            "name": name,
-            "annotations": {KWOK_NODE_ANNOTATION: "fake", "node.alpha.kubernetes.io/ttl": "0"},
-            "labels": {
-                "kubernetes.io/hostname": name,
-                "kubernetes.io/os": "linux",
-                "kubernetes.io/arch": "amd64",
-                "type": "kwok",
-                "podbay.dev/sandbox-node": "kwok",
-            },
-        },
-        "spec": spec,
-        "status": {
-            "capacity": capacity,
-            "allocatable": capacity,
-            "nodeInfo": {"architecture": "amd64", "operatingSystem": "linux"},
-        },
-    }

@@ -4,27 +4,36 @@
 one layer on top of that same layer blob (apt-get in a chroot of the unpacked base, diffed by
 inode and ctime), so containerd stores and unpacks Debian once. The pause image is a static Go
 binary from gosrc/pause. Each image is an OCI image-layout tar named by the
-``io.containerd.image.name`` annotation, for ``ctr -n k8s.io images import``.
+``io.containerd.image.name`` annotation, for ``ctr -n k8s.io images import``. What goes into
+each image, and the cache key of its build, is in :mod:`tui.sandbox.imagerecipes`.
 """
 
 from __future__ import annotations
 
-import dataclasses
-import hashlib
-import json
 import os
-import platform
 import shlex
 import shutil
 import subprocess
 import time
 from collections.abc import Callable, Iterable
-from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from tui.sandbox.build import file_lock, go_env, go_version
+from tui.sandbox.build import file_lock, go_env
 from tui.sandbox.errors import SandboxError
+from tui.sandbox.imagerecipes import (
+    APT_OPTIONS,
+    CLEANUP,
+    DPKG_CFG,
+    DPKG_OPTIONS,
+    IMAGES,
+    PATH,
+    SLIM,
+    SUITE,
+    ImageSpec,
+    image_config,
+    recipe_key,
+)
 from tui.sandbox.mounts import mounts_under
 from tui.sandbox.oci import (
     Layer,
@@ -39,260 +48,8 @@ from tui.sandbox.oci import (
 from tui.sandbox.paths import GOSRC, cache_root
 from tui.sandbox.progress import Progress, elapsed
 
-RECIPE_VERSION = "1"  # bump when this module changes what goes into an image
-SUITE = "bookworm"
 ARCHIVE = "image.tar"
-PATH = "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin"
-PG_BIN = "/usr/lib/postgresql/15/bin"
 NAMESPACE = "k8s.io"
-
-# Persisted into the image (/etc/apt/apt.conf.d, /etc/dpkg/dpkg.cfg.d), so layers added on top
-# stay as lean as the base, like Debian's "slim" images.
-APT_OPTIONS = (
-    'APT::Install-Recommends "false"',
-    'APT::Install-Suggests "false"',
-    'Acquire::Languages "none"',
-)
-DPKG_OPTIONS = (
-    "path-exclude=/usr/share/doc/*",
-    "path-include=/usr/share/doc/*/copyright",
-    "path-exclude=/usr/share/man/*",
-    "path-exclude=/usr/share/info/*",
-    "path-exclude=/usr/share/locale/*",
-    "path-exclude=/usr/share/lintian/*",
-)
-DPKG_CFG = "/etc/dpkg/dpkg.cfg.d/podbay-slim"
-# mmdebstrap --dpkgopt would pipe each essential package through mmtarfilter (twice as slow),
-# so the essential set is installed in full and slimmed afterwards by this.
-SLIM = (
-    "rm -rf /usr/share/man/* /usr/share/info/* /usr/share/locale/* /usr/share/lintian/*"
-    " && find /usr/share/doc -mindepth 1 ! -type d ! -name copyright -delete"
-    " && find /usr/share/doc -mindepth 1 -depth -type d -empty -delete"
-)
-# Run inside the image after installing; none of these paths are in the base image afterwards.
-CLEANUP = (
-    "find /var/lib/apt/lists -mindepth 1 -maxdepth 1 -type f ! -name lock -delete"
-    " && rm -rf /var/lib/apt/lists/partial/* /var/cache/apt/*.bin /var/cache/apt/archives/*.deb"
-    " /var/cache/apt/archives/partial/* /var/log/apt/* /var/log/dpkg.log"
-    " /var/log/alternatives.log /var/cache/debconf/*-old /var/lib/dpkg/*-old"
-    " /etc/resolv.conf /etc/hostname /run/adduser"
-)
-# Kept out of every layer: the runtime mounts these.
-
-POSTGRES_ENTRYPOINT = r"""#!/bin/sh
-# podbay's postgres entrypoint: the basics of the official image's docker-entrypoint.sh.
-set -eu
-
-: "${PGDATA:=/var/lib/postgresql/data}"
-: "${POSTGRES_USER:=postgres}"
-: "${POSTGRES_DB:=$POSTGRES_USER}"
-: "${POSTGRES_HOST_AUTH_METHOD:=scram-sha-256}"
-export PGDATA
-
-if [ $# -eq 0 ]; then
-    set -- postgres
-fi
-case "$1" in -*) set -- postgres "$@" ;; esac
-if [ "$1" != postgres ]; then
-    exec "$@"
-fi
-
-if [ "$(id -u)" = 0 ]; then
-    mkdir -p "$PGDATA" /var/run/postgresql
-    find "$PGDATA" \! -user postgres -exec chown postgres:postgres '{}' +
-    chown postgres:postgres /var/run/postgresql
-    chmod 700 "$PGDATA"
-    chmod 2777 /var/run/postgresql
-    export HOME=/var/lib/postgresql
-    exec setpriv --reuid=postgres --regid=postgres --init-groups "$0" "$@"
-fi
-
-# the image has /var/run/postgresql, but a runtime may mount an empty /run (ctr run does)
-sockets=/var/run/postgresql
-if ! mkdir -p "$sockets" 2>/dev/null || [ ! -w "$sockets" ]; then
-    sockets=/tmp
-    set -- "$@" -c unix_socket_directories=/tmp
-fi
-export PGHOST="$sockets"
-
-if [ ! -s "$PGDATA/PG_VERSION" ]; then
-    if [ -z "${POSTGRES_PASSWORD:-}" ] && [ "$POSTGRES_HOST_AUTH_METHOD" != trust ]; then
-        cat >&2 <<'EOF'
-error: the database is uninitialized and no superuser password is set.
-  Set POSTGRES_PASSWORD to a non-empty value for the superuser, or set
-  POSTGRES_HOST_AUTH_METHOD=trust to allow connections without a password (not recommended).
-EOF
-        exit 1
-    fi
-    mkdir -p "$PGDATA"
-    chmod 700 "$PGDATA"
-    pwfile=""
-    if [ -n "${POSTGRES_PASSWORD:-}" ]; then
-        pwfile="$(mktemp)"
-        printf '%s\n' "$POSTGRES_PASSWORD" >"$pwfile"
-    fi
-    # shellcheck disable=SC2086  # POSTGRES_INITDB_ARGS is a list of words
-    initdb --username="$POSTGRES_USER" ${pwfile:+--pwfile="$pwfile"} ${POSTGRES_INITDB_ARGS:-}
-    [ -z "$pwfile" ] || rm -f "$pwfile"
-    {
-        echo
-        echo "host all all 0.0.0.0/0 $POSTGRES_HOST_AUTH_METHOD"
-        echo "host all all ::/0 $POSTGRES_HOST_AUTH_METHOD"
-    } >>"$PGDATA/pg_hba.conf"
-    printf "\nlisten_addresses = '*'\n" >>"$PGDATA/postgresql.conf"
-
-    pg_ctl -D "$PGDATA" -w start \
-        -o "-c listen_addresses='' -p 5432 -c unix_socket_directories=$sockets"
-    if [ "$POSTGRES_DB" != postgres ]; then
-        psql -v ON_ERROR_STOP=1 --username "$POSTGRES_USER" --no-password --dbname postgres \
-            --set db="$POSTGRES_DB" <<'EOSQL'
-CREATE DATABASE :"db";
-EOSQL
-    fi
-    for f in /docker-entrypoint-initdb.d/*; do
-        case "$f" in
-        *.sql) psql -v ON_ERROR_STOP=1 --username "$POSTGRES_USER" --no-password \
-            --dbname "$POSTGRES_DB" -f "$f" ;;
-        *.sh) if [ -x "$f" ]; then "$f"; else . "$f"; fi ;;
-        esac
-    done
-    pg_ctl -D "$PGDATA" -m fast -w stop
-    echo "PostgreSQL init process complete; ready for start up."
-fi
-
-exec "$@"
-"""
-
-
-@dataclass(frozen=True)
-class ImageSpec:
-    """How to build one image; every field goes into the recipe hash."""
-
-    ref: str
-    parent: str | None = None  # ref of the image this one adds a layer to
-    go_module: str | None = None  # a binary-only image: the module dir under gosrc/
-    packages: tuple[str, ...] = ()
-    before: str = ""  # shell run in the image before installing the packages
-    after: str = ""  # shell run in the image after installing them
-    files: tuple[tuple[str, str, int], ...] = ()  # (path, content, mode) written first
-    env: tuple[str, ...] = (f"PATH={PATH}", "LANG=C.UTF-8")
-    entrypoint: tuple[str, ...] = ()
-    cmd: tuple[str, ...] = ("sh",)
-    workdir: str = "/"
-    user: str = ""
-    stop_signal: str = ""
-    ports: tuple[str, ...] = ()
-
-    @property
-    def name(self) -> str:
-        return self.ref.rsplit(":", 1)[0]
-
-    @property
-    def tag(self) -> str:
-        return self.ref.rsplit(":", 1)[1]
-
-    def describe(self) -> str:
-        if self.go_module:
-            return f"static Go binary from gosrc/{self.go_module}"
-        base = f"{self.parent} +" if self.parent else f"mmdebstrap {SUITE} minbase +"
-        return f"{base} {', '.join(self.packages)}"
-
-
-IMAGES: dict[str, ImageSpec] = {
-    spec.ref: spec
-    for spec in (
-        ImageSpec(
-            ref="podbay.local/pause:3.10",
-            go_module="pause",
-            env=(f"PATH={PATH}",),
-            entrypoint=("/pause",),
-            cmd=(),
-            user="65535:65535",
-        ),
-        ImageSpec(
-            ref="podbay.local/debian:12",
-            packages=("ca-certificates", "git", "iproute2", "procps"),
-        ),
-        ImageSpec(
-            ref="podbay.local/python:3.11",
-            parent="podbay.local/debian:12",
-            packages=("python3", "python3-venv", "python3-pip", "python-is-python3"),
-            # like the official image: pip may install outside a venv (no PEP 668 marker)
-            after="rm -f /usr/lib/python3*/EXTERNALLY-MANAGED && python --version",
-        ),
-        ImageSpec(
-            ref="podbay.local/node:18",
-            parent="podbay.local/debian:12",
-            packages=("nodejs", "npm"),
-            after="node --version && npm --version",
-        ),
-        ImageSpec(
-            ref="podbay.local/postgres:15",
-            parent="podbay.local/debian:12",
-            packages=("postgresql-15", "postgresql-client-15"),
-            # the official image's uid/gid, so securityContext.runAsUser: 999 works the same
-            before=(
-                "groupadd -r postgres --gid=999"
-                " && useradd -r -g postgres --uid=999 --home-dir=/var/lib/postgresql"
-                " --shell=/bin/bash postgres"
-                " && mkdir -p /var/lib/postgresql && chown postgres:postgres /var/lib/postgresql"
-            ),
-            files=(
-                (
-                    "etc/postgresql-common/createcluster.d/podbay.conf",
-                    "create_main_cluster = false\n",
-                    0o644,
-                ),
-                ("usr/local/bin/docker-entrypoint.sh", POSTGRES_ENTRYPOINT, 0o755),
-            ),
-            after=(
-                "test ! -e /var/lib/postgresql/15/main"
-                " && mkdir -p /var/lib/postgresql/data /var/run/postgresql"
-                " /docker-entrypoint-initdb.d"
-                " && chown postgres:postgres /var/lib/postgresql/data /var/run/postgresql"
-                " && chmod 700 /var/lib/postgresql/data && chmod 2777 /var/run/postgresql"
-                # no private key shared by every container; ssl stays off as in initdb's default
-                " && rm -f /etc/ssl/private/ssl-cert-snakeoil.key"
-                " /etc/ssl/certs/ssl-cert-snakeoil.pem"
-                " && find /etc/ssl/certs -xtype l -delete"
-            ),
-            env=(
-                f"PATH={PATH}:{PG_BIN}",
-                "LANG=C.UTF-8",
-                "PGDATA=/var/lib/postgresql/data",
-            ),
-            entrypoint=("/usr/local/bin/docker-entrypoint.sh",),
-            cmd=("postgres",),
-            stop_signal="SIGINT",
-            ports=("5432/tcp",),
-        ),
-    )
-}
-
-
-def recipe_key(spec: ImageSpec, images: dict[str, ImageSpec] | None = None) -> str:
-    """``<name>-<tag>-<hash>``: the hash covers the recipe, its parent's and the Go sources."""
-    images = IMAGES if images is None else images
-    recipe: dict[str, Any] = {
-        "version": RECIPE_VERSION,
-        "suite": SUITE,
-        "spec": dataclasses.asdict(spec),
-        "apt": APT_OPTIONS,
-        "dpkg": DPKG_OPTIONS,
-        "cleanup": CLEANUP,
-        "slim": SLIM,
-        "parent": recipe_key(images[spec.parent], images) if spec.parent else None,
-    }
-    if spec.go_module:
-        module = GOSRC / spec.go_module
-        recipe["go"] = go_version()[2]
-        recipe["sources"] = {
-            p.name: hashlib.sha256(p.read_bytes()).hexdigest()
-            for p in sorted(module.iterdir())
-            if p.name in ("go.mod", "go.sum") or p.suffix == ".go"
-        }
-    digest = hashlib.sha256(json.dumps(recipe, sort_keys=True).encode()).hexdigest()
-    return f"{spec.name.rsplit('/', 1)[-1]}-{spec.tag}-{digest[:12]}"
 
 
 def ensure_images(progress: Progress, refs: Iterable[str] | None = None) -> dict[str, Path]:
@@ -638,37 +395,3 @@ def _remove_tree(path: Path) -> None:
             hint=f"unmount it first (umount -R {busy[0]}) and retry",
         )
     shutil.rmtree(path)
-
-
-def image_config(spec: ImageSpec, key: str, history: list[Any]) -> dict[str, Any]:
-    """The OCI image config (rootfs.diff_ids is filled in by write_oci_archive)."""
-    now = time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime())
-    config: dict[str, Any] = {
-        "Env": list(spec.env),
-        "WorkingDir": spec.workdir,
-        "Labels": {"podbay.recipe": key},
-    }
-    if spec.entrypoint:
-        config["Entrypoint"] = list(spec.entrypoint)
-    if spec.cmd:
-        config["Cmd"] = list(spec.cmd)
-    if spec.user:
-        config["User"] = spec.user
-    if spec.stop_signal:
-        config["StopSignal"] = spec.stop_signal
-    if spec.ports:
-        config["ExposedPorts"] = {p: {} for p in spec.ports}
-    return {
-        "created": now,
-        "architecture": _arch(),
-        "os": "linux",
-        "config": config,
-        "history": [
-            h if isinstance(h, dict) else {"created": now, "created_by": h} for h in history
-        ],
-    }
-
-
-def _arch() -> str:
-    machine = platform.machine()
-    return {"x86_64": "amd64", "aarch64": "arm64"}.get(machine, machine)

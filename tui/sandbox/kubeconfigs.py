@@ -9,6 +9,21 @@ from typing import Any
 
 import yaml
 
+from tui.sandbox.components import Layout
+
+USERS = ("admin", "restricted")  # the users `podbay sandbox kubeconfig` hands out
+# Certificate users, each with a kubeconfig (and a cert of that name in pki/)
+CERT_USERS = (
+    "admin",
+    "controller-manager",
+    "scheduler",
+    "kwok",
+    "kubelet",
+    "kube-proxy",
+    "coredns",
+)
+ADMIN_USER = "podbay-admin"
+
 
 def _b64(path: Path) -> str:
     return base64.b64encode(path.read_bytes()).decode()
@@ -59,3 +74,51 @@ def write_kubeconfig(
         yaml.safe_dump(doc, fh, sort_keys=False)
     tmp.replace(path)
     return path
+
+
+def cluster_name(sandbox: str) -> str:
+    return f"podbay-sandbox-{sandbox}"
+
+
+def server_url(ports: dict[str, int]) -> str:
+    return f"https://127.0.0.1:{ports['apiserver']}"
+
+
+def write_cert_kubeconfigs(lay: Layout, *, server: str, cluster: str) -> None:
+    """One kubeconfig per certificate user, and admin's again without CA data ("admin-noca")."""
+    pki = lay.pki
+    ca = pki / "ca.crt"
+    for user in CERT_USERS:
+        write_kubeconfig(
+            lay.kubeconfig(user),
+            server=server,
+            cluster=cluster,
+            user=ADMIN_USER if user == "admin" else user,
+            ca=ca,
+            client_cert=pki / f"{user}.crt",
+            client_key=pki / f"{user}.key",
+        )
+    write_kubeconfig(
+        lay.kubeconfig("admin-noca"),
+        server=server,
+        cluster=cluster,
+        user=ADMIN_USER,
+        client_cert=pki / "admin.crt",
+        client_key=pki / "admin.key",
+    )
+
+
+def write_token_kubeconfigs(
+    lay: Layout, name: str, *, server: str, cluster: str, account: str, namespace: str, token: str
+) -> None:
+    """``name`` and ``name-noca``: a ServiceAccount token user, defaulting to ``namespace``."""
+    for suffix, ca in (("", lay.pki / "ca.crt"), ("-noca", None)):
+        write_kubeconfig(
+            lay.kubeconfig(f"{name}{suffix}"),
+            server=server,
+            cluster=cluster,
+            user=account,
+            namespace=namespace,
+            ca=ca,
+            token=token,
+        )

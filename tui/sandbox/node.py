@@ -34,8 +34,13 @@ def containerd_socket(lay: Layout) -> Path:
     return node_dir(lay) / "containerd.sock"
 
 
+def ctr_base_argv(lay: Layout) -> list[str]:
+    """ctr talking to this sandbox's containerd, no namespace chosen yet."""
+    return ["ctr", "--address", str(containerd_socket(lay))]
+
+
 def ctr_argv(lay: Layout) -> list[str]:
-    return ["ctr", "--address", str(containerd_socket(lay)), "-n", "k8s.io"]
+    return [*ctr_base_argv(lay), "-n", "k8s.io"]
 
 
 def cgroup_root(sandbox: str) -> str:

@@ -34,3 +34,8 @@ def validate_name(name: str) -> str:
             f"sandbox name {name!r} is not valid: use 1-32 lower-case letters, digits and '-'"
         )
     return name
+
+
+def name_flag(name: str) -> str:
+    """The ``--name`` option a suggested command needs for this sandbox (none for default)."""
+    return "" if name == "default" else f" --name {name}"

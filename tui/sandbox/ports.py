@@ -32,3 +32,11 @@ def pick_free(count: int, host: str = "127.0.0.1", avoid: set[int] | None = None
         for s in sockets:
             s.close()
     return ports
+
+
+def choose_ports(names: tuple[str, ...], previous: dict[str, int]) -> dict[str, int]:
+    """A port for each name: last run's ports when they are all still free (etcd remembers
+    its peer URL), otherwise fresh ones."""
+    if set(previous) == set(names) and all(is_free(p) for p in previous.values()):
+        return previous
+    return dict(zip(names, pick_free(len(names)), strict=True))
