@@ -1,67 +1,90 @@
-"""The help screen's content, generated from the live bindings so it cannot drift."""
+"""The help screens' content, generated so it cannot drift from what the keys do.
+
+Keys come from the bindings (the screen's, its list widget's and the app's: key display and
+description), the ``:`` commands from the table the command line parses with. Only the
+filter syntax is written here, since no binding describes it.
+"""
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from typing import Any
 
-from textual.binding import Binding
+from textual.binding import Binding, BindingType
 from textual.screen import Screen
 
-COMMANDS = [
-    (":pods  :svc  :ing", "show pods / services / ingresses (also 1 2 3)"),
-    (":ns [name]", "switch namespace (a picker without a name)"),
-    (":ctx [name]", "switch kubeconfig context (a picker without a name)"),
-    (":settings", "settings and test connection (also ,)"),
-    (":cleanup [failed]", "preview, then delete finished podbay pods"),
-    (":q", "quit (also ctrl+q)"),
-]
+from tui.app.command_line import COMMANDS
+from tui.app.loglines import LogLines
+from tui.app.resource_table import ResourceTable
+
+Section = tuple[str, list[tuple[str, str]]]
+
+#: How keys are written in the help (others as Textual names them: ``ctrl+d``, ``escape``).
+KEY_SYMBOLS = {
+    "up": "↑",
+    "down": "↓",
+    "left": "←",
+    "right": "→",
+    "pageup": "pgup",
+    "pagedown": "pgdn",
+    "question_mark": "?",
+}
+#: App bindings whose Textual description says too little.
+APP_DESCRIPTIONS = {"command_palette": "Command palette"}
+
 FILTER = [
     ("/text", "case-insensitive regex over the visible columns"),
     ("/-l app=web", "label selector, like kubectl -l (a=b, a!=b, a in (x,y), !a)"),
     ("esc", "close the prompt, then clear marks, then clear the filter"),
 ]
-MOVE = [
-    ("j k ↑ ↓", "move"),
-    ("g G home end", "first / last row"),
-    ("ctrl+f ctrl+b", "page down / up"),
-    ("space", "mark / unmark the row (bulk delete)"),
-]
+LOG_FILTER = [("/text", "show only lines matching a regex (plain text if not one); esc clears")]
 
 
-def _key_name(binding: Binding) -> str:
+def key_names(binding: Binding) -> str:
     if binding.key_display:
         return binding.key_display
-    return ", ".join(k.replace("question_mark", "?") for k in binding.key.split(","))
+    return ", ".join(KEY_SYMBOLS.get(k, k) for k in binding.key.split(","))
 
 
-def help_sections(screen: Screen[Any]) -> list[tuple[str, list[tuple[str, str]]]]:
-    keys: list[tuple[str, str]] = []
-    for binding in screen.BINDINGS:
-        if isinstance(binding, Binding):
-            keys.append((_key_name(binding), binding.description))
-    app_keys = [("ctrl+p", "command palette"), ("ctrl+q", "quit")]
+def binding_lines(
+    bindings: Iterable[BindingType], *, shown: bool | None = None
+) -> list[tuple[str, str]]:
+    """(keys, description) per binding; ``shown``: only those the footer shows (True) or
+    hides (False)."""
     return [
-        ("Keys", keys),
-        ("Moving and marking", MOVE),
-        ("Commands (:)", COMMANDS),
+        (key_names(b), b.description)
+        for b in bindings
+        if isinstance(b, Binding) and (shown is None or b.show is shown)
+    ]
+
+
+def app_lines(screen: Screen[Any]) -> list[tuple[str, str]]:
+    """The app's own keys that work on ``screen`` (the palette is off in the terminal)."""
+    lines: list[tuple[str, str]] = []
+    for active in screen.active_bindings.values():
+        binding = active.binding
+        if active.node is screen.app and not binding.system and binding.description:
+            what = APP_DESCRIPTIONS.get(binding.action, binding.description)
+            lines.append((key_names(binding), what))
+    return lines
+
+
+def help_sections(screen: Screen[Any]) -> list[Section]:
+    """The browser's help."""
+    return [
+        ("Keys", binding_lines(screen.BINDINGS)),
+        ("Moving and marking", binding_lines(ResourceTable.BINDINGS)),
+        ("Commands (:)", [(c.usage, c.summary) for c in COMMANDS]),
         ("Filter (/)", FILTER),
-        ("Anywhere", app_keys),
+        ("Anywhere", app_lines(screen)),
     ]
 
 
-LOG_MOVE = [
-    ("j k ↑ ↓  h l ← →", "scroll"),
-    ("g G home end", "first / last line"),
-    ("ctrl+f ctrl+b", "page down / up"),
-    ("0 1 2 3 4 5", "window: everything, last 1m / 5m / 15m / 30m / 1h"),
-    ("/text", "show only lines matching a regex (plain text if not one); esc clears"),
-]
-
-
-def log_help_sections(screen: Screen[Any]) -> list[tuple[str, list[tuple[str, str]]]]:
-    keys = [
-        (_key_name(b), b.description)
-        for b in screen.BINDINGS
-        if isinstance(b, Binding) and b.show is not False
+def log_help_sections(screen: Screen[Any]) -> list[Section]:
+    """The log viewer's help: the footer's keys, then the time windows it has no room for."""
+    return [
+        ("Log viewer", binding_lines(screen.BINDINGS, shown=True)),
+        ("Time window", binding_lines(screen.BINDINGS, shown=False)),
+        ("Moving", binding_lines(LogLines.BINDINGS) + LOG_FILTER),
+        ("Anywhere", app_lines(screen)),
     ]
-    return [("Log viewer", keys), ("Moving", LOG_MOVE), ("Anywhere", [("ctrl+q", "quit")])]

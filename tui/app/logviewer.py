@@ -24,6 +24,7 @@ from textual.widgets import Footer, Input, Static
 
 from tui.app.dialogs import ErrorDialog, Picker
 from tui.app.loglines import LogLines, compile_filter
+from tui.core.containerend import container_end
 from tui.core.errors import PodbayError
 from tui.core.logfollow import MAX_LINES, LogFollower
 from tui.core.logs import LogQuery
@@ -36,6 +37,15 @@ SINCE = {"0": None, "1": 60, "2": 300, "3": 900, "4": 1800, "5": 3600}
 WAITING = ("waiting to start", "ContainerCreating", "PodInitializing")
 
 
+def _window(seconds: int) -> str:
+    return f"{seconds // 3600}h" if seconds >= 3600 else f"{seconds // 60}m"
+
+
+def _window_label(seconds: int | None) -> str:
+    """What a time-window key shows (its binding's description, for the help)."""
+    return f"Last {_window(seconds)}" if seconds else "Everything"
+
+
 class LogViewer(Screen[None]):
     BINDINGS = [
         Binding("escape,q", "back", "Back"),
@@ -46,7 +56,7 @@ class LogViewer(Screen[None]):
         Binding("c", "container", "Container"),
         Binding("ctrl+s", "save", "Save"),
         Binding("question_mark", "help", "Help", key_display="?"),
-        *(Binding(k, f"since('{k}')", f"Since {k}", show=False) for k in SINCE),
+        *(Binding(k, f"since('{k}')", _window_label(s), show=False) for k, s in SINCE.items()),
     ]
 
     DEFAULT_CSS = """
@@ -109,7 +119,7 @@ class LogViewer(Screen[None]):
         try:
             api = self.wb.api
         except PodbayError as exc:  # the connection went away since the list was shown
-            self.app.push_screen(ErrorDialog(exc.what, exc.fix), lambda _: self.dismiss(None))
+            self.app.push_screen(ErrorDialog(exc.what, exc.fix), self._leave)
             return
         follower = LogFollower(api, self.query_)
 
@@ -119,6 +129,11 @@ class LogViewer(Screen[None]):
         follower.on_new = on_new
         self.follower = follower.start()
         self.update_chrome()
+
+    def _leave(self, _: None) -> None:
+        """Back to the list. Not awaited: as a dialog's callback this runs in the screen's
+        own message loop, where awaiting its dismissal is an error."""
+        self.dismiss(None)
 
     class NewLines(Message):
         """Posted from the reader thread: lines (or an end) wait to be taken."""
@@ -172,33 +187,35 @@ class LogViewer(Screen[None]):
 
         return retry
 
-    @work(thread=True, group="log-end", exclusive=True, exit_on_error=False)
+    class EndDescribed(Message):
+        """How the container of ``follower``'s stream ended, as the status bar says it."""
+
+        def __init__(self, follower: LogFollower, note: str) -> None:
+            super().__init__()
+            self.follower = follower
+            self.note = note
+
     def describe_end(self, follower: LogFollower) -> None:
         """Say how the container ended (its exit code), once the stream has."""
+        self.read_container_end(self.wb, follower, self.query_)
+
+    @work(thread=True, group="log-end", exclusive=True, exit_on_error=False)
+    def read_container_end(self, workbench: Workbench, follower: LogFollower, q: LogQuery) -> None:
         try:
-            pod = self.wb.pods.get(self.query_.pod, self.query_.namespace)
+            pod = workbench.pods.get(q.pod, q.namespace)
         except PodbayError as exc:
             note = f"stream ended ({exc.what})"
         else:
-            note = "stream ended"
-            for status in (pod.get("status") or {}).get("containerStatuses") or []:
-                if status.get("name") != self.query_.container:
-                    continue
-                state = status.get("lastState" if self.query_.previous else "state") or {}
-                done = state.get("terminated")
-                if done:
-                    reason = done.get("reason") or ""
-                    note = f"exited with code {done.get('exitCode')}"
-                    if reason not in ("", "Completed", "Error"):  # OOMKilled says more
-                        note += f" ({reason})"
-                elif "running" in state:
-                    note = "stream ended; the container is still running (press 0 to follow again)"
-        if self.follower is follower:
-            self.app.call_from_thread(self._set_note, note)
+            end = container_end(pod, q.container or "", previous=q.previous)
+            note = end.summary or "stream ended"
+            if end.state == "running":
+                note = "stream ended; the container is still running (press 0 to follow again)"
+        self.post_message(self.EndDescribed(follower, note))
 
-    def _set_note(self, note: str) -> None:
-        self.note = note
-        self.update_chrome()
+    def on_log_viewer_end_described(self, message: EndDescribed) -> None:
+        if message.follower is self.follower:  # not a stream started since
+            self.note = message.note
+            self.update_chrome()
 
     # ---- chrome ----------------------------------------------------------------------
     def update_chrome(self) -> None:
@@ -320,7 +337,3 @@ class LogViewer(Screen[None]):
             )
             return
         self.notify(f"saved {len(self.lines.lines):,} lines to {path}")
-
-
-def _window(seconds: int) -> str:
-    return f"{seconds // 3600}h" if seconds >= 3600 else f"{seconds // 60}m"

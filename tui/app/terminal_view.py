@@ -253,30 +253,57 @@ class TerminalScreen(Screen[None]):
         line = Text.assemble(" ", (text, style), "  │  ctrl+] back to the list")
         self.query_one("#term-status", Static).update(line)
 
-    @work(thread=True, group="terminal", exclusive=True, exit_on_error=False)
-    def start(self) -> None:
-        cols, rows = self.terminal.size_cells()
-        terminal = self.terminal
+    class Opened(Message, bubble=False):
+        def __init__(self, session: TerminalSession) -> None:
+            super().__init__()
+            self.session = session
 
+    class OpenFailed(Message, bubble=False):
+        def __init__(self, error: PodbayError) -> None:
+            super().__init__()
+            self.error = error
+
+    def start(self) -> None:
+        """Open the session at the terminal's size (read here, on the UI thread)."""
+        terminal = self.terminal
+        cols, rows = terminal.size_cells()
+        self.open_session(
+            self.wb, terminal, cols, rows, self.namespace, self.pod, container=self.container
+        )
+
+    @work(thread=True, group="terminal", exclusive=True, exit_on_error=False)
+    def open_session(
+        self,
+        workbench: Workbench,
+        terminal: PodTerminal,
+        cols: int,
+        rows: int,
+        namespace: str,
+        pod: str,
+        *,
+        container: str | None,
+    ) -> None:
         def ready() -> None:  # the I/O thread; post_message is thread-safe
             terminal.post_message(PodTerminal.Output())
 
         try:
             session = TerminalSession.open(
-                self.wb.api,
-                self.namespace,
-                self.pod,
-                container=self.container,
+                workbench.api,
+                namespace,
+                pod,
+                container=container,
                 cols=cols,
                 rows=rows,
                 on_ready=ready,
             )
         except PodbayError as exc:
-            self.app.call_from_thread(self._failed, exc)
+            self.post_message(self.OpenFailed(exc))
             return
-        self.app.call_from_thread(self._started, session)
+        if not self.post_message(self.Opened(session)):
+            session.close()  # the screen has gone meanwhile: nobody else would close it
 
-    def _started(self, session: TerminalSession) -> None:
+    def on_terminal_screen_opened(self, message: Opened) -> None:
+        session = message.session
         if not self.is_mounted:
             session.close()
             return
@@ -288,9 +315,12 @@ class TerminalScreen(Screen[None]):
         session.resize(cols, rows)
         self._status(f"● {session.description}", "green")
 
-    def _failed(self, exc: PodbayError) -> None:
+    def on_terminal_screen_open_failed(self, message: OpenFailed) -> None:
         self._status("✗ could not open a shell", "red")
-        self.app.push_screen(ErrorDialog(exc.what, exc.fix), lambda _: self.dismiss(None))
+        error = message.error
+        # not ``lambda _: self.dismiss(None)``: the callback runs in this screen's own message
+        # loop, where awaiting the dismissal (what a returned awaitable gets) is an error
+        self.app.push_screen(ErrorDialog(error.what, error.fix), lambda _: self.action_leave())
 
     def on_pod_terminal_output(self, _: PodTerminal.Output) -> None:
         terminal = self.terminal
