@@ -70,8 +70,12 @@ def test_pod_form(scene: Path, snap_compare: Any, size: tuple[int, int]) -> None
             "the form",
         )
         select = app.screen.query_one("#f-suggestion", Select)
+        form = app.screen
         await until(pilot, lambda: isinstance(select.value, str), "the suggestions")
-        app.screen.query_one("#f-command", Input).value = "sh -c 'npm test"  # unclosed
+        await until(pilot, lambda: form.claims_listed, "the claims hint")
+        await until(pilot, lambda: bool(form.text("image")), "the suggested image")
+        form.query_one("#f-command", Input).value = "sh -c 'npm test"  # unclosed
+        await until(pilot, lambda: bool(form.query("#p-command.shown")), "the command's problem")
         await pilot.pause(0.3)
 
     assert snap_compare(_app(scene), terminal_size=size, run_before=run)
@@ -99,6 +103,7 @@ async def _form_with(pilot: Pilot[Any], key: str, pick: str, value: str) -> Crea
 def test_service_form(scene: Path, snap_compare: Any, size: tuple[int, int]) -> None:
     async def run(pilot: Pilot[Any]) -> None:
         form = await _form_with(pilot, "2", "f-pod", "api-0")
+        await until(pilot, lambda: bool(form.text("selector")), "the pod's labels as selector")
         form.query_one("#f-ports", Input).value = "http=80:8080"
         await pilot.pause(0.3)
 
@@ -109,6 +114,7 @@ def test_service_form(scene: Path, snap_compare: Any, size: tuple[int, int]) -> 
 def test_ingress_form(scene: Path, snap_compare: Any, size: tuple[int, int]) -> None:
     async def run(pilot: Pilot[Any]) -> None:
         form = await _form_with(pilot, "3", "f-service", "api")
+        await until(pilot, lambda: bool(form.text("port")), "the service's first port")
         form.query_one("#f-host", Input).value = "api.example.com"
         await pilot.pause(0.3)
 

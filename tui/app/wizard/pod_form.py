@@ -73,6 +73,7 @@ class PodForm(CreateForm):
         self.suggestions: list[dict[str, Any]] = []
         self.node_images: frozenset[str] | None = None  # listed once per form, off the UI
         self.nodes_listed = False
+        self.claims_listed = False  # the claims hint has its answer (tests wait for it)
 
     def compose_rows(self) -> Iterator[Widget]:
         s = self.wb.settings
@@ -245,6 +246,7 @@ class PodForm(CreateForm):
             self.post_message(self.Claims(None))
 
     def on_pod_form_claims(self, message: Claims) -> None:
+        self.claims_listed = True
         hint = self.query_one("#h-pvc", Static)
         if message.names is None:
             hint.update(Text("a claim in this namespace (the account may not list them)"))
