@@ -6,16 +6,16 @@ Engine- and Textual-free, so the command line reports its own unexpected errors 
 from __future__ import annotations
 
 import datetime as dt
-import os
 import traceback
 from pathlib import Path
+
+from tui.userdirs import PODBAY_DIRS
 
 
 def record_bug(error: BaseException | None, what: str = "") -> Path:
     """Append the traceback of an unexpected error (and ``what`` was being done) to podbay's
     bug log, ``$XDG_STATE_HOME/podbay/tui.log``; its path."""
-    state = Path(os.environ.get("XDG_STATE_HOME") or Path.home() / ".local" / "state")
-    log = state / "podbay" / "tui.log"
+    log = PODBAY_DIRS.user_state_path / "tui.log"
     log.parent.mkdir(parents=True, exist_ok=True)
     with log.open("a") as f:
         f.write(f"--- {dt.datetime.now(dt.UTC).isoformat()}{f' {what}' if what else ''}\n")

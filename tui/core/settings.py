@@ -18,6 +18,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_valida
 
 from tui.core import validation
 from tui.core.errors import PodbayError
+from tui.userdirs import PODBAY_DIRS
 
 DNS1123_LABEL = re.compile(r"^[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?$")
 
@@ -99,11 +100,8 @@ class SettingsError(PodbayError):
 
 
 def settings_path() -> Path:
-    env = os.environ.get("PODBAY_CONFIG")
-    if env:
-        return Path(env)
-    xdg = os.environ.get("XDG_CONFIG_HOME")
-    return (Path(xdg) if xdg else Path.home() / ".config") / "podbay" / "settings.yaml"
+    """``$PODBAY_CONFIG`` or ``~/.config/podbay/settings.yaml`` (tui/userdirs.py)."""
+    return Path(os.environ.get("PODBAY_CONFIG") or PODBAY_DIRS.user_config_path / "settings.yaml")
 
 
 def _explain(exc: ValidationError, source: str) -> SettingsError:

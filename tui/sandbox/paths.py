@@ -6,26 +6,20 @@ import os
 import re
 from pathlib import Path
 
+from tui.userdirs import PODBAY_DIRS
+
 GOSRC = Path(__file__).resolve().parent / "gosrc"
 _NAME_RE = re.compile(r"^[a-z0-9]([-a-z0-9]{0,30}[a-z0-9])?$")
 
 
 def cache_root() -> Path:
     """Build outputs, keyed by version: ``$PODBAY_CACHE_DIR`` or ``~/.cache/podbay``."""
-    env = os.environ.get("PODBAY_CACHE_DIR")
-    if env:
-        return Path(env)
-    xdg = os.environ.get("XDG_CACHE_HOME")
-    return (Path(xdg) if xdg else Path.home() / ".cache") / "podbay"
+    return Path(os.environ.get("PODBAY_CACHE_DIR") or PODBAY_DIRS.user_cache_path)
 
 
 def state_root() -> Path:
     """Running sandboxes: ``$PODBAY_STATE_DIR`` or ``~/.local/state/podbay/sandboxes``."""
-    env = os.environ.get("PODBAY_STATE_DIR")
-    if env:
-        return Path(env)
-    xdg = os.environ.get("XDG_STATE_HOME")
-    return (Path(xdg) if xdg else Path.home() / ".local" / "state") / "podbay" / "sandboxes"
+    return Path(os.environ.get("PODBAY_STATE_DIR") or PODBAY_DIRS.user_state_path / "sandboxes")
 
 
 def validate_name(name: str) -> str:
