@@ -211,8 +211,9 @@ def seq(*parts: tuple[tuple[str, ...], float]) -> Step:
 
 def demo_project() -> Path:
     """A small Node project the pod form reads its image from (podbay starts in it)."""
-    project = Path(tempfile.mkdtemp(prefix="podbay-shots-")) / "shop"
-    project.mkdir()
+    project = Path(tempfile.gettempdir()) / "podbay-shots" / "shop"  # fixed: stable pictures
+    shutil.rmtree(project.parent, ignore_errors=True)
+    project.mkdir(parents=True)
     (project / ".nvmrc").write_text("18\n")
     (project / "package.json").write_text(
         '{"name": "shop", "engines": {"node": ">=18"}, "scripts": {"test": "node --test"}}\n'
