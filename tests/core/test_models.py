@@ -13,8 +13,8 @@ from tui.core.models import (
     IngressRequest,
     PodRequest,
     ServiceRequest,
-    problems,
 )
+from tui.core.problems import problems
 from tui.core.settings import Settings
 
 SETTINGS = Settings()

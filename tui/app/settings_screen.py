@@ -21,6 +21,7 @@ from textual.worker import Worker, WorkerState
 from tui.app.buglog import record_bug
 from tui.app.dialogs import ConfirmDialog, ErrorDialog
 from tui.core.errors import PodbayError
+from tui.core.problems import problems
 from tui.core.settings import Settings, settings_path
 from tui.core.workbench import Workbench
 
@@ -220,18 +221,13 @@ class SettingsScreen(Screen[bool]):
         try:
             return Settings.model_validate(self._form())
         except ValidationError as exc:
-            for err in exc.errors():
-                loc = [str(x) for x in err["loc"]]
-                field = (
-                    f"resources.{loc[1]}"
-                    if loc[0] == "default_resources" and len(loc) > 1
-                    else loc[0]
-                )
-                msg = str(err["msg"]).removeprefix("Value error, ")
+            for found in problems(exc):
+                key, _, inner = found["field"].partition(".")
+                field = f"resources.{inner}" if key == "default_resources" and inner else key
                 target = self.query(f"#p-{_dom_id(field)[2:]}")
                 if target:
                     widget = target.first(Static)
-                    widget.update(f"{msg}")
+                    widget.update(found["reason"])
                     widget.add_class("shown")
             self.notify(f"{doing}: fix the fields marked in red", severity="error")
             return None

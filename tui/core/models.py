@@ -6,18 +6,9 @@ snake_case. Unknown fields are rejected so a typo is an error, not a silently ig
 
 from __future__ import annotations
 
-import re
-from collections.abc import Sequence
 from typing import Annotated, Any, Literal
 
-from pydantic import (
-    AfterValidator,
-    BaseModel,
-    ConfigDict,
-    Field,
-    ValidationError,
-    model_validator,
-)
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field, model_validator
 from pydantic.alias_generators import to_camel
 
 from tui.core import validation as v
@@ -40,35 +31,6 @@ class _Model(BaseModel):
     model_config = ConfigDict(
         alias_generator=to_camel, populate_by_name=True, extra="forbid", str_strip_whitespace=True
     )
-
-
-_UNION_TAG = re.compile(r"^[\w-]+\[.*\]$|^\[key\]$")  # pydantic's union/key markers
-
-
-def problems(
-    exc: ValidationError | Sequence[Any], *, strip: tuple[str, ...] = ()
-) -> list[dict[str, str]]:
-    """``[{"field": "ports.0.port", "reason": "..."}]`` for API errors and wizard hints.
-
-    Takes a ValidationError or its ``errors()`` (FastAPI's too, whose locations start with
-    one of ``strip``: "body", "query"). One problem per field, named as the JSON names it."""
-    errors = exc.errors() if isinstance(exc, ValidationError) else exc
-    out: list[dict[str, str]] = []
-    seen: set[str] = set()
-    for err in errors:
-        loc = [str(p) for p in err.get("loc", ())]
-        if loc and loc[0] in strip:
-            loc = loc[1:]
-        field = ".".join(p for p in loc if not _UNION_TAG.match(p)) or "(body)"
-        reason = str(err.get("msg", "")).removeprefix("Value error, ")
-        if err.get("type") == "extra_forbidden":
-            reason = "unknown field"
-        elif err.get("type") == "missing":
-            reason = "required"
-        if field not in seen:
-            seen.add(field)
-            out.append({"field": field, "reason": reason})
-    return out
 
 
 def _relative_path(value: str) -> str:

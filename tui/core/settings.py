@@ -18,6 +18,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_valida
 
 from tui.core import validation
 from tui.core.errors import PodbayError
+from tui.core.problems import problems, summary
 from tui.userdirs import PODBAY_DIRS
 
 DNS1123_LABEL = re.compile(r"^[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?$")
@@ -105,16 +106,10 @@ def settings_path() -> Path:
 
 
 def _explain(exc: ValidationError, source: str) -> SettingsError:
-    problems = []
-    for err in exc.errors():
-        key = ".".join(str(p) for p in err["loc"]) or "(top level)"
-        msg = err["msg"].removeprefix("Value error, ")
-        if err["type"] == "extra_forbidden":
-            msg = "unknown setting"
-        problems.append(f"{key}: {msg}")
+    found = problems(exc, unknown="unknown setting", whole="(top level)")
     return SettingsError(
-        f"{source} has invalid settings: " + "; ".join(problems),
-        f"fix {'these keys' if len(problems) > 1 else 'this key'} in {source}; "
+        f"{source} has invalid settings: {summary(found)}",
+        f"fix {'these keys' if len(found) > 1 else 'this key'} in {source}; "
         "the file was left as it is",
     )
 

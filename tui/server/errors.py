@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import logging
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from typing import Any
 
 from fastapi import FastAPI, Request
@@ -17,7 +17,7 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from tui.core.diagnosis import diagnose
 from tui.core.errors import ApiError, PodbayError
-from tui.core.models import problems
+from tui.core.problems import problems, summary
 from tui.core.workbench import Workbench
 
 log = logging.getLogger("podbay.server")
@@ -29,11 +29,13 @@ def error_body(status: int, what: str, fix: str = "", **extra: object) -> JSONRe
     )
 
 
-def invalid(exc: ValidationError) -> JSONResponse:
-    """422 for a body we validated ourselves (other ValidationErrors are bugs: 500)."""
-    found = problems(exc)
-    summary = "; ".join(f"{p['field']}: {p['reason']}" for p in found)
-    return error_body(422, f"invalid request: {summary}", "fix the fields named", problems=found)
+def invalid(exc: ValidationError | Sequence[Any], strip: tuple[str, ...] = ()) -> JSONResponse:
+    """422 for a body we validated ourselves (other ValidationErrors are bugs: 500), or for
+    FastAPI's own validation (its ``errors()``, locations starting with ``strip``)."""
+    found = problems(exc, strip=strip)
+    return error_body(
+        422, f"invalid request: {summary(found)}", "fix the fields named", problems=found
+    )
 
 
 Diagnose = Callable[[], dict[str, Any]]
@@ -67,11 +69,7 @@ def install(app: FastAPI, explain_503: Diagnose | None = None) -> None:
 
     @app.exception_handler(RequestValidationError)
     async def _invalid(_: Request, exc: RequestValidationError) -> JSONResponse:
-        found = problems(exc.errors(), strip=("body", "query", "path"))
-        summary = "; ".join(f"{p['field']}: {p['reason']}" for p in found)
-        return error_body(
-            422, f"invalid request: {summary}", "fix the fields named", problems=found
-        )
+        return invalid(exc.errors(), strip=("body", "query", "path"))
 
     @app.exception_handler(PodbayError)
     async def _podbay(_: Request, exc: PodbayError) -> JSONResponse:

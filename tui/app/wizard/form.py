@@ -32,7 +32,7 @@ from textual.widgets import Footer, Input, Label, Select, Static, Switch
 from tui.app.dialogs import TextViewer
 from tui.core import drafts
 from tui.core.errors import PodbayError
-from tui.core.models import problems
+from tui.core.problems import problems
 from tui.core.resources import Collection
 from tui.core.workbench import Workbench
 
