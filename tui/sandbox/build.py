@@ -20,7 +20,7 @@ from pathlib import Path
 
 from tui.sandbox.errors import SandboxError
 from tui.sandbox.paths import GOSRC, cache_root
-from tui.sandbox.progress import Progress, elapsed
+from tui.sandbox.progress import Meter, Progress, elapsed
 
 KUBE_VERSION = "v1.34.4"
 KWOK_VERSION = "v0.7.0"
@@ -217,7 +217,8 @@ def _build(binset: BinarySet, target: Path, progress: Progress, *, jobs: int | N
                 pct = f" ~{min(99, 100 * done // total)}%" if total else ""
                 progress.update(
                     f"building {label}: {done}/{total or '?'} packages{pct}, "
-                    f"{elapsed(time.monotonic() - started)}, now {pkg}"
+                    f"{elapsed(time.monotonic() - started)}, now {pkg}",
+                    meter=Meter(f"building {label}", done, total or None, "packages", pkg),
                 )
         rc = proc.wait()
     if rc != 0:

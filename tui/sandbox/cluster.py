@@ -116,67 +116,71 @@ class Sandbox:
         ``real_node``: True requires the kubelet + containerd node, False leaves it out,
         None keeps the last choice, or enables it when this machine can run it.
         """
-        started = time.monotonic()
-        real = self._decide_real_node(real_node)
-        current = self.status()
-        wanted_nodes = kwok_nodes + (1 if real else 0)
-        if current.ready and len(current.nodes) >= wanted_nodes and self.real_node == real:
-            self.progress.step(f"sandbox {self.name!r} is already running at {current.apiserver}")
-            return current
-        launcher = self._launcher()
-        if current.any_running:
-            self.progress.step("some components are not healthy; restarting the sandbox")
-            launcher.stop_all()
-        bins = ensure_binaries(self.progress, real_node=real)
-        self.layout.root.mkdir(parents=True, exist_ok=True)
-        state = SandboxState(
-            name=self.name,
-            ports=choose_ports(PORT_NAMES, self.ports),
-            bins={k: str(v) for k, v in bins.items()},
-            real_node=real,
-        )
-        self._state_file.save(state)
-        issue_cluster_certificates(self.layout.pki)
-        server, cluster = server_url(state.ports), cluster_name(self.name)
-        write_cert_kubeconfigs(self.layout, server=server, cluster=cluster)
-        kubectl = self._kubectl()
-        try:
-            for comp in ORDER:
-                launcher.start(comp, state)
-                if comp == "kube-apiserver":
-                    bootstrap(kubectl, self.layout, server=server, cluster=cluster)
-            ensure_kwok_nodes(
-                kubectl, kwok_nodes, max_pods, tainted=real, kwok_port=state.ports["kwok"]
+        with self.progress:  # a terminal display ends with the call, error or not
+            started = time.monotonic()
+            real = self._decide_real_node(real_node)
+            current = self.status()
+            wanted_nodes = kwok_nodes + (1 if real else 0)
+            if current.ready and len(current.nodes) >= wanted_nodes and self.real_node == real:
+                self.progress.step(
+                    f"sandbox {self.name!r} is already running at {current.apiserver}"
+                )
+                return current
+            launcher = self._launcher()
+            if current.any_running:
+                self.progress.step("some components are not healthy; restarting the sandbox")
+                launcher.stop_all()
+            bins = ensure_binaries(self.progress, real_node=real)
+            self.layout.root.mkdir(parents=True, exist_ok=True)
+            state = SandboxState(
+                name=self.name,
+                ports=choose_ports(PORT_NAMES, self.ports),
+                bins={k: str(v) for k, v in bins.items()},
+                real_node=real,
             )
-            wait_kwok_nodes_ready(
-                kubectl, kwok_nodes, log=self.layout.log("kwok"), progress=self.progress
+            self._state_file.save(state)
+            issue_cluster_certificates(self.layout.pki)
+            server, cluster = server_url(state.ports), cluster_name(self.name)
+            write_cert_kubeconfigs(self.layout, server=server, cluster=cluster)
+            kubectl = self._kubectl()
+            try:
+                for comp in ORDER:
+                    launcher.start(comp, state)
+                    if comp == "kube-apiserver":
+                        bootstrap(kubectl, self.layout, server=server, cluster=cluster)
+                ensure_kwok_nodes(
+                    kubectl, kwok_nodes, max_pods, tainted=real, kwok_port=state.ports["kwok"]
+                )
+                wait_kwok_nodes_ready(
+                    kubectl, kwok_nodes, log=self.layout.log("kwok"), progress=self.progress
+                )
+                if real:
+                    realnode.start_real_node(self.name, state, launcher, kubectl)
+            except BaseException:
+                launcher.stop_all()
+                raise
+            self.progress.step(
+                f"sandbox {self.name!r} is up at {self.server} "
+                f"({elapsed(time.monotonic() - started)}); "
+                f"kubeconfig: {self.kubeconfig('admin')}"
             )
-            if real:
-                realnode.start_real_node(self.name, state, launcher, kubectl)
-        except BaseException:
-            launcher.stop_all()
-            raise
-        self.progress.step(
-            f"sandbox {self.name!r} is up at {self.server} "
-            f"({elapsed(time.monotonic() - started)}); "
-            f"kubeconfig: {self.kubeconfig('admin')}"
-        )
-        return self.status()
+            return self.status()
 
     def build(self, *, real_node: bool | None = None) -> dict[str, Path]:
         """Build (or find cached) everything ``up`` needs, without starting anything.
 
         ``real_node=None`` means: whatever this machine can run (not the last ``up``'s choice).
         """
-        if real_node is None:
-            real_node = not node.missing_prerequisites()
-        real = self._decide_real_node(real_node)
-        bins = ensure_binaries(self.progress, real_node=real)
-        if real:
-            from tui.sandbox import images
+        with self.progress:
+            if real_node is None:
+                real_node = not node.missing_prerequisites()
+            real = self._decide_real_node(real_node)
+            bins = ensure_binaries(self.progress, real_node=real)
+            if real:
+                from tui.sandbox import images
 
-            bins.update(images.ensure_images(self.progress))
-        return bins
+                bins.update(images.ensure_images(self.progress))
+            return bins
 
     def _decide_real_node(self, wanted: bool | None) -> bool:
         previous = None

@@ -46,7 +46,7 @@ from tui.sandbox.oci import (
     write_oci_archive,
 )
 from tui.sandbox.paths import GOSRC, cache_root
-from tui.sandbox.progress import Progress, elapsed
+from tui.sandbox.progress import Meter, Progress, elapsed
 
 ARCHIVE = "image.tar"
 NAMESPACE = "k8s.io"
@@ -323,7 +323,8 @@ def _run(
             if line.strip():
                 progress.update(
                     f"building image {ref}: {what}, {elapsed(time.monotonic() - started)}, "
-                    f"{line.strip()[:70]}"
+                    f"{line.strip()[:70]}",
+                    meter=Meter(f"building image {ref}: {what}", detail=line.strip()),
                 )
         rc = proc.wait()
         log.write(f"[{elapsed(time.monotonic() - started)}] exit {rc}\n")
