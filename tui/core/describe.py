@@ -2,7 +2,9 @@
 
 Plain text only (the TUI styles it). Reads raw JSON. What the account may not read (events,
 endpoint slices under the spec's Role) is said plainly in its section instead of failing the
-whole description; a missing object raises ApiError 404.
+whole description; a missing object raises ApiError 404. Each kind's text (``pod_text``, ...)
+is named in the kind registry (kinds.py), which imports this module at the TUI's start:
+kubernetes is imported on first use.
 """
 
 from __future__ import annotations
@@ -11,19 +13,20 @@ import datetime as dt
 import json
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from kubernetes import client
-from kubernetes.client.exceptions import ApiException
 from urllib3.exceptions import HTTPError
 
 from tui.core.age import format_age, parse_timestamp
 from tui.core.errors import ApiError, PodbayError, from_api_exception
 from tui.core.events import event_sort_key
 from tui.core.podstatus import pod_status
-from tui.core.resources import INGRESS, POD, SERVICE, Kind
+from tui.core.resources import ApiResource
 
-__all__ = ["KINDS", "describe", "describe_ingress", "describe_pod", "describe_service"]
+if TYPE_CHECKING:  # kubernetes.client takes ~1 s to import: the TUI's first frame must not wait
+    from kubernetes import client
+
+__all__ = ["describe", "ingress_text", "pod_text", "service_text"]
 
 Obj = dict[str, Any]
 NONE = "<none>"
@@ -122,7 +125,9 @@ def _json(call: Callable[..., Any], *args: Any, **kwargs: Any) -> Obj:
     return data
 
 
-def _read(api: client.ApiClient, kind: Kind, name: str, namespace: str) -> Obj:
+def _read(api: client.ApiClient, kind: ApiResource, name: str, namespace: str) -> Obj:
+    from kubernetes.client.exceptions import ApiException
+
     action = f"describe {kind.singular} {name} in namespace {namespace}"
     try:
         return _json(getattr(kind.api(api), kind.method("read")), name, namespace)
@@ -137,6 +142,8 @@ def _list_or_why(
 ) -> list[Obj] | str:
     """The items, or a plain sentence saying why they cannot be shown (never raises for the
     API: a section the account may not read must not fail the whole description)."""
+    from kubernetes.client.exceptions import ApiException
+
     try:
         items: list[Obj] = _json(call, namespace, **kwargs).get("items") or []
         return items
@@ -174,6 +181,8 @@ def _events(doc: _Doc, api: client.ApiClient, meta: Obj, now: dt.datetime) -> No
     selector = f"involvedObject.name={meta.get('name', '')}"
     if meta.get("uid"):
         selector += f",involvedObject.uid={meta['uid']}"
+    from kubernetes import client
+
     core: Any = client.CoreV1Api(api)
     events = _list_or_why(core.list_namespaced_event, "events", ns, field_selector=selector)
     if isinstance(events, str):
@@ -339,7 +348,7 @@ def _toleration(t: Obj) -> str:
     return s
 
 
-def _pod_text(api: client.ApiClient, pod: Obj, now: dt.datetime) -> str:
+def pod_text(api: client.ApiClient, pod: Obj, now: dt.datetime) -> str:
     doc = _Doc()
     meta: Obj = pod.get("metadata") or {}
     spec: Obj = pod.get("spec") or {}
@@ -398,6 +407,8 @@ def _pod_text(api: client.ApiClient, pod: Obj, now: dt.datetime) -> str:
 
 def _endpoints(api: client.ApiClient, name: str, ns: str) -> dict[str, list[str]] | str:
     """Ready ``ip:port`` per service port name (from EndpointSlices), or why not shown."""
+    from kubernetes import client
+
     disc: Any = client.DiscoveryV1Api(api)
     slices = _list_or_why(
         disc.list_namespaced_endpoint_slice,
@@ -425,7 +436,7 @@ def _addresses(addrs: list[str]) -> str:
     return shown + (f" + {len(addrs) - 3} more..." if len(addrs) > 3 else "")
 
 
-def _service_text(api: client.ApiClient, svc: Obj, now: dt.datetime) -> str:
+def service_text(api: client.ApiClient, svc: Obj, now: dt.datetime) -> str:
     doc = _Doc()
     meta = _header(doc, svc)
     spec: Obj = svc.get("spec") or {}
@@ -475,7 +486,7 @@ def _backend(b: Obj | None) -> str:
     return "?"
 
 
-def _ingress_text(api: client.ApiClient, ing: Obj, now: dt.datetime) -> str:
+def ingress_text(api: client.ApiClient, ing: Obj, now: dt.datetime) -> str:
     doc = _Doc()
     meta: Obj = ing.get("metadata") or {}
     spec: Obj = ing.get("spec") or {}
@@ -524,38 +535,27 @@ def _ingress_text(api: client.ApiClient, ing: Obj, now: dt.datetime) -> str:
 # -- entry points ---------------------------------------------------------------------------
 
 
-def describe_pod(api: client.ApiClient, name: str, namespace: str) -> str:
-    pod = _read(api, POD, name, namespace)
-    return _pod_text(api, pod, dt.datetime.now(dt.UTC))
-
-
-def describe_service(api: client.ApiClient, name: str, namespace: str) -> str:
-    svc = _read(api, SERVICE, name, namespace)
-    return _service_text(api, svc, dt.datetime.now(dt.UTC))
-
-
-def describe_ingress(api: client.ApiClient, name: str, namespace: str) -> str:
-    ing = _read(api, INGRESS, name, namespace)
-    return _ingress_text(api, ing, dt.datetime.now(dt.UTC))
-
-
-KINDS: dict[str, Callable[[client.ApiClient, str, str], str]] = {
-    **dict.fromkeys(("pod", "pods", "po"), describe_pod),
-    **dict.fromkeys(("service", "services", "svc"), describe_service),
-    **dict.fromkeys(("ingress", "ingresses", "ing"), describe_ingress),
-}
-
-
 def describe(api: client.ApiClient, kind: str, name: str, namespace: str) -> str:
-    """kubectl-describe-like text for a pod, service or ingress (kind as kubectl spells it).
+    """kubectl-describe-like text for a pod, service or ingress (kind as kubectl spells it:
+    any name of the kind registry's, in any case).
 
     Raises ApiError (404 for a missing object, 403 when it may not be read) or PodbayError
     for a kind podbay does not describe.
     """
-    fn = KINDS.get(kind.lower())
-    if fn is None:
+    from tui.core.kinds import KINDS, kind_for  # the registry imports this module
+
+    found = kind_for(kind.lower())
+    if found is None:
+        plurals = [k.plural for k in KINDS.values()]
+        singulars = [k.singular for k in KINDS.values()]
         raise PodbayError(
-            f"cannot describe {kind!r}: podbay describes pods, services and ingresses",
-            "use kind pod, service or ingress",
+            f"cannot describe {kind!r}: podbay describes {_spoken(plurals, 'and')}",
+            f"use kind {_spoken(singulars, 'or')}",
         )
-    return fn(api, name, namespace)
+    obj = _read(api, found.api, name, namespace)
+    return found.describe(api, obj, dt.datetime.now(dt.UTC))
+
+
+def _spoken(words: list[str], last: str) -> str:
+    """``a, b and c``."""
+    return f"{', '.join(words[:-1])} {last} {words[-1]}" if len(words) > 1 else "".join(words)

@@ -17,9 +17,7 @@ import yaml
 
 from tui.core import validation as v
 from tui.core.errors import PodbayError
-
-KINDS = {"pods": ("v1", "Pod"), "services": ("v1", "Service"),
-         "ingresses": ("networking.k8s.io/v1", "Ingress")}  # fmt: skip
+from tui.core.kinds import KINDS
 
 
 class DraftError(PodbayError):
@@ -66,7 +64,7 @@ def read_yaml(plural: str, text: str) -> dict[str, Any]:
         raise DraftError([{"field": where, "reason": f"not valid YAML: {problem}"}]) from exc
     if not isinstance(doc, dict):
         raise DraftError([{"field": "(document)", "reason": "must be one YAML mapping"}])
-    api_version, kind = KINDS[plural]
+    kind = KINDS[plural]
     problems: list[dict[str, str]] = []
 
     def check(field: str, rule: Callable[[Any], Any], value: Any) -> None:
@@ -75,15 +73,14 @@ def read_yaml(plural: str, text: str) -> dict[str, Any]:
         except (ValueError, TypeError, AttributeError) as exc:
             problems.append({"field": field, "reason": str(exc)})
 
-    if (doc.get("apiVersion"), doc.get("kind")) != (api_version, kind):
+    if (doc.get("apiVersion"), doc.get("kind")) != (kind.api_version, kind.kind):
         problems.append(
-            {"field": "kind", "reason": f"this wizard creates a {kind} ({api_version})"}
+            {"field": "kind", "reason": f"this wizard creates a {kind.kind} ({kind.api_version})"}
         )
     metadata = doc.get("metadata")
     if not isinstance(metadata, dict):
         raise DraftError([*problems, {"field": "metadata", "reason": "required"}])
-    name_rule = v.service_name if plural == "services" else v.dns_subdomain
-    check("metadata.name", name_rule, str(metadata.get("name") or ""))
+    check("metadata.name", kind.name_rule, str(metadata.get("name") or ""))
     check("metadata.labels", v.labels, metadata.get("labels") or {})
     if plural == "pods":
         containers = (doc.get("spec") or {}).get("containers")

@@ -47,9 +47,14 @@ class Request(Protocol):
 
 
 @dataclass(frozen=True)
-class Kind:
-    singular: str
-    plural: str
+class ApiResource:
+    """What the apiserver calls a kind and which client class serves it. The rest of what
+    podbay knows about a kind (names to type, columns, rows, describe) is in kinds.py."""
+
+    kind: str  # Pod
+    singular: str  # pod
+    plural: str  # pods: the URL path segment, and the name of the list
+    api_version: str  # group/version as a manifest's apiVersion: v1, networking.k8s.io/v1
     api_class: str  # in kubernetes.client; resolved on use (importing it takes ~1 s)
 
     def api(self, api_client: client.ApiClient) -> Any:
@@ -61,15 +66,15 @@ class Kind:
         return f"{verb}_namespaced_{self.singular}"
 
 
-POD = Kind("pod", "pods", "CoreV1Api")
-SERVICE = Kind("service", "services", "CoreV1Api")
-INGRESS = Kind("ingress", "ingresses", "NetworkingV1Api")
+POD = ApiResource("Pod", "pod", "pods", "v1", "CoreV1Api")
+SERVICE = ApiResource("Service", "service", "services", "v1", "CoreV1Api")
+INGRESS = ApiResource("Ingress", "ingress", "ingresses", "networking.k8s.io/v1", "NetworkingV1Api")
 
 
 class Collection:
     """One kind of namespaced object for one API client under the given settings."""
 
-    kind: Kind
+    kind: ApiResource
 
     def __init__(self, api: client.ApiClient, settings: Settings) -> None:
         # Any: calls pass plain dicts and read raw JSON (_preload_content=False), which the

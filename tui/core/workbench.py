@@ -1,22 +1,22 @@
 """The engine as one object both faces hold: settings, a lazily made connection, and the
-collections built on it. Reconnects when the settings change."""
+collections and watch caches of each kind (kinds.py) built on it. Reconnects when the
+settings change."""
 
 from __future__ import annotations
 
 import threading
-from collections.abc import Callable, Mapping
+from collections.abc import Mapping
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from tui.core import kubeconfigfile
 from tui.core import settings as settings_mod
 from tui.core.errors import PodbayError
-from tui.core.ingresses import Ingresses, IngressSummary
-from tui.core.ingresses import summarize as summarize_ingress
-from tui.core.pods import PodRow, Pods, pod_row
+from tui.core.ingresses import Ingresses
+from tui.core.kinds import PODS, AnyKind
+from tui.core.pods import PodRow, Pods
 from tui.core.resources import Collection
-from tui.core.services import Services, ServiceSummary
-from tui.core.services import summarize as summarize_service
+from tui.core.services import Services
 from tui.core.settings import Settings
 from tui.core.watchcache import WatchCache
 
@@ -96,52 +96,43 @@ class Workbench:
     def ingresses(self) -> Ingresses:
         return Ingresses(self.api, self.settings)
 
+    def collection(self, kind: AnyKind) -> Collection:
+        """The operations on ``kind`` (connects on first use)."""
+        return kind.collection(self.api, self.settings)
+
+    def cache(
+        self, kind: AnyKind, namespace: str, *, sync_timeout: float = 10.0
+    ) -> WatchCache[Any] | None:
+        """A live cache of ``kind`` in ``namespace`` (started on first use; it keeps each
+        object's ``kind.cache_row`` too); None if it cannot sync in time, so the caller
+        lists directly instead of serving nothing."""
+        collection = self.collection(kind)
+        ns = collection.namespace(namespace)  # the allow-list check
+        key = (kind.plural, ns)
+        with self._lock:
+            cache = self._caches.get(key)
+            if cache is None:
+                cache = WatchCache(collection, ns, derive=kind.cache_row).start()
+                self._caches[key] = cache
+        return cache if cache.wait_synced(sync_timeout) and cache.error is None else None
+
     def pod_cache(self, namespace: str, *, sync_timeout: float = 10.0) -> WatchCache[PodRow] | None:
-        """A live pod cache for ``namespace`` (started on first use; it keeps each pod's list
-        row too); None if it cannot sync in time, so the caller lists directly instead of
-        serving nothing."""
-        return self._cache(self.pods, pod_row, namespace, sync_timeout)
+        """The pod cache of ``namespace``, whose rows are kept serialised (see cache)."""
+        return self.cache(PODS, namespace, sync_timeout=sync_timeout)
 
     def ready_pod_cache(self, namespace: str) -> WatchCache[PodRow] | None:
         """The pod cache of ``namespace`` if it is already synced and healthy; never blocks
         (no connecting, no waiting), so an event loop may call it."""
-        return self.ready_cache("pods", namespace)
+        return self.ready_cache(PODS, namespace)
 
-    def ready_cache(self, plural: str, namespace: str) -> WatchCache[Any] | None:
-        """The running, synced and healthy cache of ``plural`` in ``namespace``, or None;
+    def ready_cache(self, kind: AnyKind, namespace: str) -> WatchCache[Any] | None:
+        """The running, synced and healthy cache of ``kind`` in ``namespace``, or None;
         starts nothing and never blocks."""
         with self._lock:
-            cache = self._caches.get((plural, namespace))
+            cache = self._caches.get((kind.plural, namespace))
         if cache is None or not cache.synced.is_set() or cache.error is not None:
             return None
         return cache
-
-    def service_cache(
-        self, namespace: str, *, sync_timeout: float = 10.0
-    ) -> WatchCache[ServiceSummary] | None:
-        """Like pod_cache, for services (each kept with its list row)."""
-        return self._cache(self.services, summarize_service, namespace, sync_timeout)
-
-    def ingress_cache(
-        self, namespace: str, *, sync_timeout: float = 10.0
-    ) -> WatchCache[IngressSummary] | None:
-        """Like pod_cache, for ingresses (each kept with its list row)."""
-        return self._cache(self.ingresses, summarize_ingress, namespace, sync_timeout)
-
-    def _cache(
-        self,
-        collection: Collection,
-        derive: Callable[[dict[str, Any]], Any],
-        namespace: str,
-        sync_timeout: float,
-    ) -> WatchCache[Any] | None:
-        ns = collection.namespace(namespace)  # the allow-list check
-        key = (collection.kind.plural, ns)
-        with self._lock:
-            cache = self._caches.get(key)
-            if cache is None:
-                cache = self._caches[key] = WatchCache(collection, ns, derive=derive).start()
-        return cache if cache.wait_synced(sync_timeout) and cache.error is None else None
 
     def _stop_caches(self) -> None:
         for cache in self._caches.values():

@@ -14,7 +14,6 @@ ROUTERS: tuple[APIRouter, ...] = (
     exec.router,
     cleanup.router,
     suggest.router,
-    network.services_router,
-    network.ingresses_router,
+    *network.routers,  # services and ingresses, from the kind registry
     health.router,
 )
