@@ -138,7 +138,7 @@ async def test_namespace_switch_and_services_view(namespace: Namespace) -> None:
             assert row.cells[1] == "ClusterIP" and row.cells[3] == "5432/TCP"
             assert row.cells[4] == "app=db"
             await pilot.press("1")
-            assert browser(app).kind.name == "pods"
+            assert browser(app).kind.plural == "pods"
     finally:
         namespace.core.delete_namespace(other)
 
@@ -396,4 +396,4 @@ async def test_context_switch_with_the_picker_and_the_command_palette(
         await pilot.press(*"Services")
         await pilot.pause(0.5)
         await pilot.press("enter")
-        await until(pilot, lambda: browser(app).kind.name == "services", "the palette's Services")
+        await until(pilot, lambda: browser(app).kind.plural == "services", "the palette's Services")

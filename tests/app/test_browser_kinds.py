@@ -36,7 +36,7 @@ async def test_services_and_ingresses_live_and_deleted_with_confirmation(
         wb = app.workbench
         await until(pilot, lambda: browser(app).lives.get("pods") is not None, "live")
         await pilot.press("3")
-        assert browser(app).kind.name == "ingresses"
+        assert browser(app).kind.plural == "ingresses"
         wb.ingresses.create(_ingress("front", "web"))
         await until(pilot, lambda: names(app) == ["front"], "the first ingress")
         wb.ingresses.create(_ingress("back", "api"))
@@ -53,7 +53,7 @@ async def test_services_and_ingresses_live_and_deleted_with_confirmation(
         assert [i.name for i in wb.ingresses.list(ns)] == ["back"]
 
         await pilot.press("colon", *"svc", "enter")
-        assert browser(app).kind.name == "services"
+        assert browser(app).kind.plural == "services"
         for svc in ("api", "web"):
             wb.services.create(
                 ServiceRequest.model_validate(

@@ -9,19 +9,19 @@ import pytest
 from textual.app import App, ComposeResult
 
 from tui.app.resource_table import ResourceTable, filter_predicate, fit
-from tui.app.rows import POD_COLUMNS, Row
+from tui.core.kinds import PODS, ListRow
 
 
-def _row(i: int, rnd: random.Random) -> Row:
+def _row(i: int, rnd: random.Random) -> ListRow:
     status = rnd.choice(["Running", "Pending", "Completed", "Error"])
     name = f"pod-{i:04d}"
     cells = (name, "1/1", status, str(rnd.randint(0, 12)), "", f"node-{i % 3}", "img")
-    return Row(name, name, cells, created=float(rnd.randint(0, 50)), labels={"i": str(i % 5)})
+    return ListRow(name, name, cells, created=float(rnd.randint(0, 50)), labels={"i": str(i % 5)})
 
 
 class _Host(App[None]):
     def compose(self) -> ComposeResult:
-        yield ResourceTable(POD_COLUMNS)
+        yield ResourceTable(PODS.columns)
 
 
 async def test_merging_batches_matches_a_full_rebuild() -> None:
@@ -50,9 +50,9 @@ async def test_merging_batches_matches_a_full_rebuild() -> None:
                 assert widths == table._widths, (title, pattern)
 
 
-def _kwok_pod(name: str, status: str = "Running") -> Row:
+def _kwok_pod(name: str, status: str = "Running") -> ListRow:
     cells = (name, "1/1", status, "0", "", "kwok-node-0", "podbay.local/debian:12")
-    return Row(name, name, cells, created=0.0)
+    return ListRow(name, name, cells, created=0.0)
 
 
 def _lines(table: ResourceTable) -> list[str]:
@@ -96,7 +96,7 @@ def test_fit_pads_or_cuts_with_an_ellipsis() -> None:
 
 
 def test_filter_is_a_regex_else_plain_text_else_a_label_selector() -> None:
-    row = Row(
+    row = ListRow(
         key="u1",
         name="web-1",
         cells=("web-1", "1/1", "Running", "0", "5m", "node-a", "img(v2)"),

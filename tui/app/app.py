@@ -9,6 +9,7 @@ from textual.app import App, SystemCommand
 from textual.screen import Screen
 
 from tui.app.browser import Browser
+from tui.core.kinds import KINDS
 from tui.core.workbench import Workbench
 
 CSS = """
@@ -42,22 +43,17 @@ class PodbayApp(App[None]):
         yield from super().get_system_commands(screen)
         if isinstance(screen, Browser):
             browser = screen
-            yield SystemCommand("Pods", "show the pod list", lambda: browser.action_show("pods"))
-            yield SystemCommand(
-                "Services", "show the service list", lambda: browser.action_show("services")
-            )
-            yield SystemCommand(
-                "Ingresses", "show the ingress list", lambda: browser.action_show("ingresses")
-            )
-            for plural, singular in (
-                ("pods", "pod"),
-                ("services", "service"),
-                ("ingresses", "ingress"),
-            ):
+            for kind in KINDS.values():
                 yield SystemCommand(
-                    f"New {singular}",
-                    f"the creation form for a {singular}",
-                    lambda plural=plural: browser.action_new(plural),
+                    kind.title,
+                    f"show the {kind.singular} list",
+                    lambda plural=kind.plural: browser.action_show(plural),
+                )
+            for kind in KINDS.values():
+                yield SystemCommand(
+                    f"New {kind.singular}",
+                    f"the creation form for a {kind.singular}",
+                    lambda plural=kind.plural: browser.action_new(plural),
                 )
             yield SystemCommand("Switch namespace", "pick a namespace", browser.pick_namespace)
             yield SystemCommand("Switch context", "pick a context", browser.pick_context)

@@ -20,9 +20,9 @@ from tui.app.dialogs import ErrorDialog, HelpScreen
 from tui.app.live_lists import LiveLists
 from tui.app.resource_table import ResourceTable, filter_predicate
 from tui.app.row_actions import RowActions
-from tui.app.rows import KINDS
 from tui.core.actionaccess import access_needed, action_enabled
 from tui.core.errors import PodbayError
+from tui.core.kinds import KINDS
 
 SORT_KEYS = {"N": "NAME", "A": "AGE", "S": "STATUS", "T": "RESTARTS", "O": "NODE", "R": "READY"}
 
@@ -44,9 +44,10 @@ class Browser(LiveLists, RowActions):
         Binding("comma", "settings", "Settings", key_display=",", show=False),
         Binding("escape", "back", "Clear filter/marks", show=False),
         Binding("ctrl+r", "reload", "Re-list", show=False),
-        Binding("1", "show('pods')", "Pods", show=False),
-        Binding("2", "show('services')", "Services", show=False),
-        Binding("3", "show('ingresses')", "Ingresses", show=False),
+        *(
+            Binding(str(i), f"show('{kind.plural}')", kind.title, show=False)
+            for i, kind in enumerate(KINDS.values(), 1)
+        ),
         *(
             Binding(key, f"sort('{title}')", f"Sort by {title.lower()}", show=False)
             for key, title in SORT_KEYS.items()
@@ -69,9 +70,9 @@ class Browser(LiveLists, RowActions):
     def compose(self) -> ComposeResult:
         yield Static(id="crumbs")
         yield Static(id="banner")
-        with ContentSwitcher(initial="table-pods", id="lists"):
+        with ContentSwitcher(initial=f"table-{self.kind.plural}", id="lists"):
             for kind in KINDS.values():
-                yield ResourceTable(kind.columns, clock=self.app_clock, id=f"table-{kind.name}")
+                yield ResourceTable(kind.columns, clock=self.app_clock, id=f"table-{kind.plural}")
         with Vertical(id="bottom"):
             yield CommandLine(id="prompt")
             yield Static(id="status")
@@ -99,7 +100,7 @@ class Browser(LiveLists, RowActions):
         self.prompt.open("command")
 
     def action_filter(self) -> None:
-        self.prompt.open("filter", self.filters.get(self.kind.name, ""))
+        self.prompt.open("filter", self.filters.get(self.kind.plural, ""))
 
     def _close_prompt(self) -> None:
         self.prompt.close()
@@ -128,7 +129,7 @@ class Browser(LiveLists, RowActions):
                     ErrorDialog(f"label selector: {exc}", "write it like kubectl's -l: a=b,c!=d")
                 )
             return
-        self.filters[self.kind.name] = text
+        self.filters[self.kind.plural] = text
         self.table.set_filter(predicate)
         self.update_chrome()
 
@@ -163,7 +164,7 @@ class Browser(LiveLists, RowActions):
             self._close_prompt()
         elif self.table.marks:
             self.table.clear_marks()
-        elif self.filters.get(self.kind.name):
+        elif self.filters.get(self.kind.plural):
             self._set_filter("", live=False)
         self.update_chrome()
 
@@ -178,7 +179,7 @@ class Browser(LiveLists, RowActions):
 
     # ---- what the account may do ---------------------------------------------------------
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
-        if not action_enabled(action, self.kind.name, self.denied):
+        if not action_enabled(action, self.kind.plural, self.denied):
             return None  # shown disabled; pressing it explains why (on_key)
         return True
 
@@ -186,7 +187,7 @@ class Browser(LiveLists, RowActions):
         """A disabled key (the account lacks the verb) explains itself instead of doing
         nothing: Textual passes keys of disabled bindings on to here."""
         action = KEY_ACTIONS.get(event.key)
-        need = access_needed(action, self.kind.name) if action else None
+        need = access_needed(action, self.kind.plural) if action else None
         if need and need in self.denied and not self.prompt.is_open:
             event.stop()
             self.refuse_if_denied(need)

@@ -17,9 +17,8 @@ from tui.app import status
 from tui.app.dialogs import ErrorDialog
 from tui.app.live import LiveList
 from tui.app.resource_table import ResourceTable
-from tui.app.rows import KINDS, ListKind
 from tui.core.errors import PodbayError
-from tui.core.resources import Collection
+from tui.core.kinds import KINDS, PODS, AnyKind
 from tui.core.workbench import Workbench
 
 
@@ -27,7 +26,7 @@ class BrowserState(Screen[None]):
     def __init__(self, workbench: Workbench) -> None:
         super().__init__()
         self.wb = workbench
-        self.kind: ListKind = KINDS["pods"]
+        self.kind: AnyKind = PODS
         self.namespace = workbench.settings.namespace
         self.lives: dict[str, LiveList] = {}  # list name -> its live list, once shown
         self.connected = False
@@ -41,12 +40,8 @@ class BrowserState(Screen[None]):
         """The table of the list on screen."""
         return self.table_of(self.kind)
 
-    def table_of(self, kind: ListKind) -> ResourceTable:
-        return self.query_one(f"#table-{kind.name}", ResourceTable)
-
-    def collection(self, kind: ListKind) -> Collection:
-        col: Collection = getattr(self.wb, kind.name)
-        return col
+    def table_of(self, kind: AnyKind) -> ResourceTable:
+        return self.query_one(f"#table-{kind.plural}", ResourceTable)
 
     def app_clock(self) -> float:
         """The app's clock (snapshot tests pin it), else the wall clock."""
@@ -77,7 +72,7 @@ class BrowserState(Screen[None]):
         table = self.table
         counts = {name: len(self.table_of(KINDS[name]).rows) for name in self.lives}
         self.query_one("#crumbs", Static).update(status.crumbs(self.kind, counts))
-        live = self.lives.get(self.kind.name)
+        live = self.lives.get(self.kind.plural)
         live_state = live.state if live is not None else None
         text = status.banner(self.connect_error, live_state)
         shown = self.query_one("#banner", Static)
@@ -91,7 +86,7 @@ class BrowserState(Screen[None]):
             total=len(table.rows),
             namespace=self.namespace,
             context=self.wb.settings.context or self.connection_context(),
-            filter=self.filters.get(self.kind.name, ""),
+            filter=self.filters.get(self.kind.plural, ""),
             marks=len(table.marks),
             denied=list(self.denied),
         )

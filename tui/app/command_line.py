@@ -12,7 +12,7 @@ from typing import Literal
 from textual.suggester import SuggestFromList
 from textual.widgets import Input
 
-from tui.app.rows import KINDS, kind_for
+from tui.core.kinds import KINDS, kind_for
 
 PromptMode = Literal["", "command", "filter"]
 Verb = Literal["show", "namespace", "context", "settings", "help", "cleanup", "quit"]
@@ -29,9 +29,9 @@ class CommandSpec:
 COMMANDS: tuple[CommandSpec, ...] = (
     CommandSpec(
         "show",
-        tuple(alias for kind in KINDS.values() for alias in kind.aliases),
-        ":pods  :svc  :ing",
-        "show pods / services / ingresses (also 1 2 3)",
+        tuple(name for kind in KINDS.values() for name in kind.names),
+        "  ".join(f":{kind.command}" for kind in KINDS.values()),
+        f"show {' / '.join(KINDS)} (also {' '.join(str(i) for i in range(1, len(KINDS) + 1))})",
     ),
     CommandSpec(
         "namespace",
@@ -53,14 +53,25 @@ COMMANDS: tuple[CommandSpec, ...] = (
     CommandSpec("quit", ("q", "q!", "quit"), ":q", "quit (also ctrl+q)"),
 )
 
-#: Completions while typing a command, first match wins ("s" completes to "svc").
+_LISTS = [kind.command for kind in KINDS.values()]  # pods svc ing
+
+#: Completions while typing a command, first match wins ("s" completes to "svc"): each
+#: list's word, then its other names but the singular.
 COMPLETIONS = [
-    *("pods", "po", "svc", "services", "ing", "ingresses"),
+    *(
+        word
+        for kind in KINDS.values()
+        for word in dict.fromkeys((kind.command, kind.plural, *kind.short_names))
+    ),
     *("ns ", "ctx ", "settings", "help", "cleanup", "q"),
 ]
-COMMAND_PLACEHOLDER = "pods | svc | ing | ns <name> | ctx <name> | settings | cleanup | help | q"
+COMMAND_PLACEHOLDER = " | ".join(
+    [*_LISTS, "ns <name>", "ctx <name>", "settings", "cleanup", "help", "q"]
+)
 FILTER_PLACEHOLDER = "regex, or -l key=value (label selector); enter applies, esc clears"
-COMMAND_HINT = "try :pods, :svc, :ing, :ns <name>, :ctx <name>, :settings, :cleanup, :q"
+COMMAND_HINT = "try " + ", ".join(
+    f":{word}" for word in [*_LISTS, "ns <name>", "ctx <name>", "settings", "cleanup", "q"]
+)
 
 
 @dataclass(frozen=True)
@@ -77,7 +88,7 @@ def parse_command(line: str) -> Command | None:
     arg = arg.strip()
     kind = kind_for(word)
     if kind is not None:
-        return Command("show", kind.name)
+        return Command("show", kind.plural)
     spec = next((s for s in COMMANDS if word in s.words), None)
     return Command(spec.verb, arg) if spec is not None else None
 

@@ -13,7 +13,7 @@ from textual.message import Message
 from textual.widget import Widget
 
 from tui.app.resource_table import ResourceTable
-from tui.app.rows import ListKind
+from tui.core.kinds import AnyKind
 from tui.core.resources import Collection
 from tui.core.watchcache import Change, WatchCache
 
@@ -29,13 +29,13 @@ class LiveList:
             self.live = live
 
     def __init__(
-        self, kind: ListKind, collection: Collection, namespace: str, target: Widget
+        self, kind: AnyKind, collection: Collection, namespace: str, target: Widget
     ) -> None:
         self.kind = kind
         self.target = target
         # rows are derived in the watch thread, once per change, never on the UI thread
         self.cache = WatchCache(
-            collection, namespace, derive=kind.to_row, on_change=self._on_change
+            collection, namespace, derive=kind.list_row, on_change=self._on_change
         )
         self.namespace = self.cache.namespace
         self._lock = threading.Lock()

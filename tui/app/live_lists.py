@@ -12,9 +12,9 @@ from textual.widgets import ContentSwitcher
 from tui.app.browser_state import BrowserState
 from tui.app.dialogs import ErrorDialog, Picker
 from tui.app.live import MIN_INTERVAL, LiveList
-from tui.app.rows import KINDS, ListKind
 from tui.core.actionaccess import denials
 from tui.core.errors import PodbayError
+from tui.core.kinds import KINDS, AnyKind
 from tui.core.workbench import Workbench
 
 
@@ -80,15 +80,15 @@ class LiveLists(BrowserState):
         self.connect()
 
     # ---- live lists ----------------------------------------------------------------------
-    def go_live(self, kind: ListKind) -> None:
-        if kind.name in self.lives or not self.connected:
+    def go_live(self, kind: AnyKind) -> None:
+        if kind.plural in self.lives or not self.connected:
             return
         try:
-            live = LiveList(kind, self.collection(kind), self.namespace, self)
+            live = LiveList(kind, self.wb.collection(kind), self.namespace, self)
         except PodbayError as exc:
             self.show_error(exc)
             return
-        self.lives[kind.name] = live.start()
+        self.lives[kind.plural] = live.start()
 
     def stop_live(self) -> None:
         for live in self.lives.values():
@@ -103,7 +103,7 @@ class LiveLists(BrowserState):
 
     def on_live_list_changed(self, message: LiveList.Changed) -> None:
         live = message.live
-        if self.lives.get(live.kind.name) is not live:
+        if self.lives.get(live.kind.plural) is not live:
             return  # a list we already left (namespace or context switched)
         wait = MIN_INTERVAL - (time.monotonic() - live.last_apply)
         if wait > 0:
@@ -112,7 +112,7 @@ class LiveLists(BrowserState):
             self._apply(live)
 
     def _apply(self, live: LiveList) -> None:
-        if self.lives.get(live.kind.name) is live:
+        if self.lives.get(live.kind.plural) is live:
             live.apply_to(self.table_of(live.kind))
             self.update_chrome()
             if not self.access_asked:  # after the first rows: never delay the list itself

@@ -24,9 +24,9 @@ from textual.reactive import reactive
 from textual.scroll_view import ScrollView
 from textual.strip import Strip
 
-from tui.app.rows import AGE, Column, Row, age_text
+from tui.core.kinds import AGE, Column, ListRow
 
-Predicate = Callable[[Row], bool]
+Predicate = Callable[[ListRow], bool]
 GUTTER = 2  # a mark column ("*") and a space
 ELLIPSIS = "…"
 
@@ -64,14 +64,14 @@ class ResourceTable(ScrollView, can_focus=True):
     cursor: reactive[int] = reactive(0, always_update=True, repaint=False)
 
     class CursorMoved(Message):
-        def __init__(self, table: ResourceTable, row: Row | None) -> None:
+        def __init__(self, table: ResourceTable, row: ListRow | None) -> None:
             super().__init__()
             self.table = table
             self.row = row
 
     def __init__(
         self,
-        columns: Iterable[Column],
+        columns: Iterable[Column[Any]],
         *,
         clock: Callable[[], float] = time.time,
         name: str | None = None,
@@ -80,9 +80,9 @@ class ResourceTable(ScrollView, can_focus=True):
         super().__init__(name=name, id=id)
         self.columns = tuple(columns)
         self.clock = clock
-        self.rows: dict[str, Row] = {}
-        self.view: list[Row] = []
-        self._ascending: list[Row] = []  # the filtered rows by sort key; view may reverse it
+        self.rows: dict[str, ListRow] = {}
+        self.view: list[ListRow] = []
+        self._ascending: list[ListRow] = []  # the filtered rows by sort key; view may reverse it
         self.marks: set[str] = set()
         self.predicate: Predicate | None = None
         self.sort_column = 0
@@ -95,12 +95,12 @@ class ResourceTable(ScrollView, can_focus=True):
         self._age_index = next((i for i, c in enumerate(self.columns) if c.title == AGE), -1)
 
     # ---- data ----------------------------------------------------------------------------
-    def replace(self, rows: Iterable[Row]) -> None:
+    def replace(self, rows: Iterable[ListRow]) -> None:
         self.rows = {r.key: r for r in rows}
         self.marks &= self.rows.keys()
         self.rebuild()
 
-    def apply(self, upserts: Iterable[Row], removals: Iterable[str]) -> None:
+    def apply(self, upserts: Iterable[ListRow], removals: Iterable[str]) -> None:
         """Apply a batch of watch changes. Small batches are merged into the sorted view
         (bisect) instead of re-sorting everything: at 10k rows that is ~1 ms, not ~40."""
         upserts, removals = list(upserts), list(removals)
@@ -140,7 +140,7 @@ class ResourceTable(ScrollView, can_focus=True):
             self.sort_column, self.sort_reverse = index, False
         self.rebuild()
 
-    def _sort_key(self) -> Callable[[Row], Any]:
+    def _sort_key(self) -> Callable[[ListRow], Any]:
         i = self.sort_column
         column = self.columns[i]
         if i == self._age_index:
@@ -152,7 +152,7 @@ class ResourceTable(ScrollView, can_focus=True):
     def rebuild(self) -> None:
         """Filter and sort every row again (a new filter, sort or a full re-list)."""
         current = self.current
-        rows: Iterable[Row] = self.rows.values()
+        rows: Iterable[ListRow] = self.rows.values()
         if self.predicate is not None:
             rows = filter(self.predicate, rows)
         self._ascending = sorted(rows, key=self._sort_key())
@@ -161,10 +161,10 @@ class ResourceTable(ScrollView, can_focus=True):
         self._fit_widths()
         self._settle(current)
 
-    def _shows(self, row: Row) -> bool:
+    def _shows(self, row: ListRow) -> bool:
         return self.predicate is None or self.predicate(row)
 
-    def _count(self, rows: Iterable[Row], sign: int) -> None:
+    def _count(self, rows: Iterable[ListRow], sign: int) -> None:
         lengths = self._lengths
         for r in rows:
             cells = r.cells
@@ -179,7 +179,7 @@ class ResourceTable(ScrollView, can_focus=True):
             widths.append(c.width or min(max(longest, len(c.title)), c.cap))
         self._widths = widths
 
-    def _settle(self, current: Row | None) -> None:
+    def _settle(self, current: ListRow | None) -> None:
         """Publish the view and keep the cursor on the object it was on."""
         self.view = self._ascending[::-1] if self.sort_reverse else self._ascending
         self.virtual_size = Size(self.size.width, len(self.view) + 1)
@@ -190,12 +190,12 @@ class ResourceTable(ScrollView, can_focus=True):
 
     # ---- cursor and marks ------------------------------------------------------------------
     @property
-    def current(self) -> Row | None:
+    def current(self) -> ListRow | None:
         if 0 <= self.cursor < len(self.view):
             return self.view[self.cursor]
         return None
 
-    def selected(self) -> list[Row]:
+    def selected(self) -> list[ListRow]:
         """The marked rows in view order, or the row under the cursor."""
         if self.marks:
             return [r for r in self.view if r.key in self.marks] or [
@@ -291,7 +291,7 @@ class ResourceTable(ScrollView, can_focus=True):
         now = self.clock()
         cells = []
         for i, w in layout:
-            cell = age_text(row.created, now) if i == self._age_index else row.cells[i]
+            cell = row.age(now) if i == self._age_index else row.cells[i]
             if self.columns[i].numeric and cell_len(cell) <= w:
                 cells.append(cell.rjust(w))
             else:

@@ -15,11 +15,10 @@ from textual.message import Message
 
 from tui.app.browser_state import BrowserState
 from tui.app.dialogs import ConfirmDialog, ErrorDialog, TextViewer
-from tui.app.rows import KINDS, ListKind, Row
 from tui.core import cleanup as cleanup_mod
 from tui.core.actionaccess import POD_ACTIONS, create_access
 from tui.core.errors import PodbayError
-from tui.core.resources import Collection
+from tui.core.kinds import KINDS, PODS, AnyKind, ListRow
 from tui.core.workbench import Workbench
 
 
@@ -33,7 +32,7 @@ class RowActions(BrowserState):
     class Deleted(Message, bubble=False):
         """A delete finished: ``done`` went, each of ``failures`` says why not."""
 
-        def __init__(self, kind: ListKind, done: int, failures: list[str], fix: str) -> None:
+        def __init__(self, kind: AnyKind, done: int, failures: list[str], fix: str) -> None:
             super().__init__()
             self.kind = kind
             self.done = done
@@ -45,9 +44,9 @@ class RowActions(BrowserState):
             super().__init__()
             self.result = result
 
-    def _row_object(self, row: Row) -> dict[str, Any] | None:
+    def _row_object(self, row: ListRow) -> dict[str, Any] | None:
         """The raw object behind ``row``, from the list's cache."""
-        live = self.lives.get(self.kind.name)
+        live = self.lives.get(self.kind.plural)
         if live is None:
             return None
         return next((o for o in live.cache.items() if o["metadata"]["uid"] == row.key), None)
@@ -68,7 +67,7 @@ class RowActions(BrowserState):
         row = self.table.current
         if row is None:
             return
-        self.describe(self.wb, self.kind.kind.lower(), row.name, self.namespace)
+        self.describe(self.wb, self.kind.singular, row.name, self.namespace)
 
     @work(thread=True, group="describe", exclusive=True, exit_on_error=False)
     def describe(self, workbench: Workbench, singular: str, name: str, namespace: str) -> None:
@@ -83,7 +82,7 @@ class RowActions(BrowserState):
     # ---- screens on the current pod --------------------------------------------------------
     def action_logs(self) -> None:
         """Follow the current pod's log (its first container; `c` there picks another)."""
-        if self.kind.name != "pods" or self.refuse_if_denied(POD_ACTIONS["logs"]):
+        if self.kind is not PODS or self.refuse_if_denied(POD_ACTIONS["logs"]):
             return
         row = self.table.current
         obj = self._row_object(row) if row else None
@@ -97,7 +96,7 @@ class RowActions(BrowserState):
 
     def action_shell(self) -> None:
         """A shell in the current pod, inside the TUI (bash if the image has it, else sh)."""
-        if self.kind.name != "pods" or self.refuse_if_denied(POD_ACTIONS["shell"]):
+        if self.kind is not PODS or self.refuse_if_denied(POD_ACTIONS["shell"]):
             return
         row = self.table.current
         if row is None:
@@ -109,7 +108,7 @@ class RowActions(BrowserState):
     def action_progress(self) -> None:
         """The current pod's way to Running (or why it is not there): the view a create
         opens, for any pod."""
-        if self.kind.name != "pods":
+        if self.kind is not PODS:
             return
         row = self.table.current
         if row is None:
@@ -125,23 +124,23 @@ class RowActions(BrowserState):
         from tui.app.wizard.service_form import ServiceForm
 
         kind = KINDS[plural] if plural else self.kind
-        need = create_access(kind.name)
+        need = create_access(kind.plural)
         if need in self.denied:
             self.app.push_screen(ErrorDialog(self.denied[need], title=f"Cannot {need}"))
             return
         taken = {row.name for row in self.table_of(kind).rows.values()}
         forms = {"pods": PodForm, "services": ServiceForm, "ingresses": IngressForm}
-        self.app.push_screen(forms[kind.name](self.wb, self.namespace, taken=taken))
+        self.app.push_screen(forms[kind.plural](self.wb, self.namespace, taken=taken))
 
     # ---- deleting --------------------------------------------------------------------------
     def action_delete(self) -> None:
         kind = self.kind
-        if self.refuse_if_denied(f"delete {kind.name}"):
+        if self.refuse_if_denied(f"delete {kind.plural}"):
             return
         rows = self.table.selected()
         if not rows:
             return
-        what = kind.name if len(rows) > 1 else kind.title[:-1].lower()
+        what = kind.plural if len(rows) > 1 else kind.singular
         title = f"Delete {len(rows)} {what} in namespace {self.namespace}?"
         workbench, namespace = self.wb, self.namespace
 
@@ -153,9 +152,9 @@ class RowActions(BrowserState):
 
     @work(thread=True, group="delete", exit_on_error=False)
     def delete_rows(
-        self, workbench: Workbench, kind: ListKind, namespace: str, rows: list[Row]
+        self, workbench: Workbench, kind: AnyKind, namespace: str, rows: list[ListRow]
     ) -> None:
-        collection: Collection = getattr(workbench, kind.name)  # may connect: off the UI thread
+        collection = workbench.collection(kind)  # may connect: off the UI thread
         failures: list[str] = []
         fix = ""
         for row in rows:
@@ -168,16 +167,16 @@ class RowActions(BrowserState):
 
     def on_row_actions_deleted(self, message: Deleted) -> None:
         self.table_of(message.kind).clear_marks()
-        done, plural = message.done, message.kind.name
+        done, plural = message.done, message.kind.plural
         self.notify(f"deleting {done} {plural}" if done else "nothing deleted")
         if message.failures:
             failures = "\n".join(message.failures)
             self.app.push_screen(ErrorDialog(failures, message.fix, title="Delete failed"))
 
     def action_cleanup(self, include_failed: bool = False) -> None:
-        if self.kind.name != "pods" or self.refuse_if_denied(POD_ACTIONS["cleanup"]):
+        if self.kind is not PODS or self.refuse_if_denied(POD_ACTIONS["cleanup"]):
             return
-        live = self.lives.get("pods")
+        live = self.lives.get(PODS.plural)
         if live is None:
             return
         phases = ("Succeeded", "Failed") if include_failed else ("Succeeded",)

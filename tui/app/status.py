@@ -9,15 +9,15 @@ from dataclasses import dataclass, field
 
 from rich.text import Text
 
-from tui.app.rows import KINDS, ListKind
 from tui.core.errors import PodbayError
+from tui.core.kinds import KINDS, AnyKind
 
 
-def crumbs(active: ListKind, counts: dict[str, int]) -> Text:
+def crumbs(active: AnyKind, counts: dict[str, int]) -> Text:
     """``Pods(12)  Services  Ingresses`` — counts only for lists that are live."""
     text = Text()
     for kind in KINDS.values():
-        count = f"({counts[kind.name]})" if kind.name in counts else ""
+        count = f"({counts[kind.plural]})" if kind.plural in counts else ""
         text.append(f" {kind.title}{count} ", "reverse bold" if kind is active else "")
         text.append(" ")
     return text
@@ -50,7 +50,7 @@ def connection_state(connect_error: PodbayError | None, live_state: str | None) 
 @dataclass
 class StatusLine:
     state: Text
-    kind: ListKind
+    kind: AnyKind
     shown: int
     total: int
     namespace: str
@@ -61,7 +61,7 @@ class StatusLine:
 
     def render(self) -> Text:
         """What changes most comes first, so an 80-column bar keeps it."""
-        noun = self.kind.kind.lower() if self.total == 1 else self.kind.name
+        noun = self.kind.singular if self.total == 1 else self.kind.plural
         count = f"{self.total} {noun}"
         if self.shown != self.total:
             count = f"{self.shown}/{count}"

@@ -32,6 +32,7 @@ from textual.widgets import Footer, Input, Label, Select, Static, Switch
 from tui.app.dialogs import TextViewer
 from tui.core import drafts
 from tui.core.errors import PodbayError
+from tui.core.kinds import KINDS
 from tui.core.problems import problems
 from tui.core.resources import Collection
 from tui.core.workbench import Workbench
@@ -203,8 +204,7 @@ class CreateForm(Screen[str | None]):
 
     # ---- preview, dry run, edit, create ----------------------------------------------------
     def collection(self) -> Collection:
-        col: Collection = getattr(self.wb, self.plural)
-        return col
+        return self.wb.collection(KINDS[self.plural])
 
     def manifest(self) -> dict[str, Any] | None:
         """What a create sends: the edited YAML if there is one, else the form's request
