@@ -11,6 +11,8 @@ import yaml
 from kubernetes import client
 from kubernetes.client.exceptions import ApiException
 from textual.pilot import Pilot
+from textual.screen import Screen
+from textual.widgets import Input
 
 from tui.app.app import PodbayApp, make_app
 from tui.app.browser import Browser
@@ -48,6 +50,12 @@ async def until(
             return
         await pilot.pause(0.05)
     raise AssertionError(f"gave up after {timeout:g}s waiting for: {what}")
+
+
+def steady_carets(screen: Screen[Any]) -> None:
+    """Stop every field's caret from blinking: a snapshot taken mid-blink would differ."""
+    for field in screen.query(Input):
+        field.cursor_blink = False
 
 
 def names(app: PodbayApp) -> list[str]:

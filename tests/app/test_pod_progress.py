@@ -100,7 +100,7 @@ async def test_follows_a_pod_to_running_then_l_and_s_open_its_log_and_shell(
         await until(pilot, lambda: isinstance(app.screen, LogViewer), "the log viewer")
         viewer = app.screen
         assert isinstance(viewer, LogViewer)
-        assert (viewer.query_.pod, viewer.query_.container) == ("web", "runner")
+        assert (viewer.log_query.pod, viewer.log_query.container) == ("web", "runner")
         await until(pilot, lambda: viewer.lines.shown() == ["hello from web"], "its log")
         await pilot.press("escape")
         assert isinstance(app.screen, PodProgress)

@@ -11,7 +11,7 @@ import pytest
 from textual.pilot import Pilot
 from textual.widgets import Static
 
-from tests.app.helpers import browser_app, until
+from tests.app.helpers import browser_app, steady_carets, until
 
 SIZES = [(80, 24), (120, 40)]
 KUBECONFIG = Path("/nonexistent/podbay/kubeconfig")
@@ -31,6 +31,7 @@ def _app() -> Any:
 def test_settings_form(snap_compare: Any, size: tuple[int, int]) -> None:
     async def run(pilot: Pilot[Any]) -> None:
         await pilot.press("comma")
+        steady_carets(pilot.app.screen)
         await pilot.pause(0.3)
 
     assert snap_compare(_app(), terminal_size=size, run_before=run)
@@ -40,6 +41,7 @@ def test_settings_form(snap_compare: Any, size: tuple[int, int]) -> None:
 def test_settings_diagnosis(snap_compare: Any, size: tuple[int, int]) -> None:
     async def run(pilot: Pilot[Any]) -> None:
         await pilot.press("comma", "ctrl+t")
+        steady_carets(pilot.app.screen)
         await until(
             pilot,
             lambda: "Not usable" in str(pilot.app.screen.query_one("#diagnosis", Static).render()),
@@ -54,6 +56,7 @@ def test_settings_diagnosis(snap_compare: Any, size: tuple[int, int]) -> None:
 def test_settings_field_error(snap_compare: Any, size: tuple[int, int]) -> None:
     async def run(pilot: Pilot[Any]) -> None:
         await pilot.press("comma")
+        steady_carets(pilot.app.screen)
         pilot.app.screen.query_one("#f-namespace").value = "Bad_NS"
         await pilot.press("ctrl+s")
         await pilot.pause(0.3)

@@ -14,7 +14,7 @@ from kubernetes import client
 from textual.pilot import Pilot
 from textual.widgets import Input, Select
 
-from tests.app.helpers import browser, browser_app, fresh_namespace, until
+from tests.app.helpers import browser, browser_app, fresh_namespace, steady_carets, until
 from tests.kube_helpers import pod_manifest, wait_pod
 from tui.app.wizard.form import CreateForm
 from tui.app.wizard.pod_form import PodForm
@@ -71,6 +71,7 @@ def test_pod_form(scene: Path, snap_compare: Any, size: tuple[int, int]) -> None
         )
         select = app.screen.query_one("#f-suggestion", Select)
         form = app.screen
+        steady_carets(form)
         await until(pilot, lambda: isinstance(select.value, str), "the suggestions")
         await until(pilot, lambda: form.claims_listed, "the claims hint")
         await until(pilot, lambda: bool(form.text("image")), "the suggested image")
@@ -96,6 +97,7 @@ async def _form_with(pilot: Pilot[Any], key: str, pick: str, value: str) -> Crea
     await until(pilot, lambda: len(select._options) > 1, f"the choices of {pick}")
     select.value = value
     form: CreateForm = app.screen
+    steady_carets(form)
     return form
 
 

@@ -80,7 +80,7 @@ class LogViewer(Screen[None]):
         super().__init__()
         self.wb = workbench
         self.containers = containers or ["runner"]
-        self.query_ = LogQuery(pod, namespace, container or self.containers[0])
+        self.log_query = LogQuery(pod, namespace, container or self.containers[0])
         self.max_lines = max_lines
         self.follower: LogFollower | None = None
         self.filter_text = ""
@@ -111,7 +111,7 @@ class LogViewer(Screen[None]):
     def restart(self, query: LogQuery | None = None) -> None:
         """(Re)open the stream: the buffer starts over with the new query."""
         if query is not None:
-            self.query_ = query
+            self.log_query = query
         if self.follower is not None:
             self.follower.stop()
         self.lines.clear()
@@ -121,7 +121,7 @@ class LogViewer(Screen[None]):
         except PodbayError as exc:  # the connection went away since the list was shown
             self.app.push_screen(ErrorDialog(exc.what, exc.fix), self._leave)
             return
-        follower = LogFollower(api, self.query_)
+        follower = LogFollower(api, self.log_query)
 
         def on_new() -> None:  # on the reader thread; post_message is thread-safe
             self.post_message(self.NewLines(follower))
@@ -197,7 +197,7 @@ class LogViewer(Screen[None]):
 
     def describe_end(self, follower: LogFollower) -> None:
         """Say how the container ended (its exit code), once the stream has."""
-        self.read_container_end(self.wb, follower, self.query_)
+        self.read_container_end(self.wb, follower, self.log_query)
 
     @work(thread=True, group="log-end", exclusive=True, exit_on_error=False)
     def read_container_end(self, workbench: Workbench, follower: LogFollower, q: LogQuery) -> None:
@@ -219,7 +219,7 @@ class LogViewer(Screen[None]):
 
     # ---- chrome ----------------------------------------------------------------------
     def update_chrome(self) -> None:
-        q = self.query_
+        q = self.log_query
         title = Text.assemble(
             (" Logs ", "reverse bold"),
             f" {q.pod}",
@@ -300,28 +300,28 @@ class LogViewer(Screen[None]):
         self.update_chrome()
 
     def action_timestamps(self) -> None:
-        self.restart(replace(self.query_, timestamps=not self.query_.timestamps))
+        self.restart(replace(self.log_query, timestamps=not self.log_query.timestamps))
 
     def action_previous(self) -> None:
-        self.restart(replace(self.query_, previous=not self.query_.previous))
+        self.restart(replace(self.log_query, previous=not self.log_query.previous))
 
     def action_since(self, key: str) -> None:
-        self.restart(replace(self.query_, since_seconds=SINCE[key]))
+        self.restart(replace(self.log_query, since_seconds=SINCE[key]))
 
     def action_container(self) -> None:
         if len(self.containers) < 2:
-            self.notify(f"pod {self.query_.pod} has one container: {self.containers[0]}")
+            self.notify(f"pod {self.log_query.pod} has one container: {self.containers[0]}")
             return
 
         def chosen(name: str | None) -> None:
-            if name and name != self.query_.container:
-                self.restart(replace(self.query_, container=name, previous=False))
+            if name and name != self.log_query.container:
+                self.restart(replace(self.log_query, container=name, previous=False))
 
-        self.app.push_screen(Picker("Container", self.containers, self.query_.container), chosen)
+        self.app.push_screen(Picker("Container", self.containers, self.log_query.container), chosen)
 
     def action_save(self) -> None:
         """Write what the viewer holds (all of it, not only the matches) to a file."""
-        q = self.query_
+        q = self.log_query
         stamp = dt.datetime.now().strftime("%Y%m%d-%H%M%S")
         folder = Path.home() / "podbay-logs"
         path = folder / f"{q.namespace}-{q.pod}-{q.container}-{stamp}.log"

@@ -134,8 +134,8 @@ class PodTerminal(Widget, can_focus=True):
 
     def __init__(self, *, id: str | None = None) -> None:
         super().__init__(id=id)
-        self.screen_ = _Screen(80, 24, self._reply)
-        self.stream = pyte.ByteStream(self.screen_)
+        self.vt_screen = _Screen(80, 24, self._reply)
+        self.stream = pyte.ByteStream(self.vt_screen)
         self.session: TerminalSession | None = None
         self._styles: dict[Any, Style] = {}
 
@@ -158,14 +158,14 @@ class PodTerminal(Widget, can_focus=True):
 
     def text(self) -> str:
         """What the screen shows, as plain text (for tests and copying)."""
-        return "\n".join(line.rstrip() for line in self.screen_.display)
+        return "\n".join(line.rstrip() for line in self.vt_screen.display)
 
     def size_cells(self) -> tuple[int, int]:
         return max(self.size.width, 2), max(self.size.height, 2)
 
     def on_resize(self, event: events.Resize) -> None:
         cols, rows = self.size_cells()
-        self.screen_.resize(rows, cols)
+        self.vt_screen.resize(rows, cols)
         if self.session is not None and self.session.exit is None:
             self.session.resize(cols, rows)
         self.refresh()
@@ -186,7 +186,7 @@ class PodTerminal(Widget, can_focus=True):
 
     def render_line(self, y: int) -> Strip:
         width = self.size.width
-        screen = self.screen_
+        screen = self.vt_screen
         if y >= screen.lines:
             return Strip.blank(width)
         row = screen.buffer[y]
@@ -310,8 +310,8 @@ class TerminalScreen(Screen[None]):
         self.session = session
         self.terminal.attach(session)
         cols, rows = self.terminal.size_cells()
-        if (cols, rows) != (self.terminal.screen_.columns, self.terminal.screen_.lines):
-            self.terminal.screen_.resize(rows, cols)
+        if (cols, rows) != (self.terminal.vt_screen.columns, self.terminal.vt_screen.lines):
+            self.terminal.vt_screen.resize(rows, cols)
         session.resize(cols, rows)
         self._status(f"● {session.description}", "green")
 

@@ -32,7 +32,10 @@ class Candidate:
 
 
 @dataclass
-class Skipped:
+class NotDeleted:
+    """A pod cleanup left in place, and why: spared by the rules, gone or replaced before
+    its delete, or a delete that failed."""
+
     name: str
     reason: str
 
@@ -43,8 +46,8 @@ class CleanupResult:
     dry_run: bool
     deleted: list[str] = field(default_factory=list)
     would_delete: list[str] = field(default_factory=list)
-    skipped: list[Skipped] = field(default_factory=list)
-    errors: list[Skipped] = field(default_factory=list)
+    skipped: list[NotDeleted] = field(default_factory=list)  # gone or replaced meanwhile
+    errors: list[NotDeleted] = field(default_factory=list)  # the delete failed
 
     def to_json(self) -> dict[str, Any]:
         data = asdict(self)
@@ -73,7 +76,7 @@ def select(
     protect_selector: str = "app=opencode-manager",
     own_pod: OwnPod | str | None = None,
     now: dt.datetime | None = None,
-) -> tuple[list[Candidate], list[Skipped]]:
+) -> tuple[list[Candidate], list[NotDeleted]]:
     """Split pods into what may be deleted and what is spared (only phase matches are
     reported as spared, each with its reason). ``own_pod`` defaults to the pod podbay runs
     in, read from the environment (see identity.py)."""
@@ -81,7 +84,7 @@ def select(
     own = OwnPod(own_pod) if isinstance(own_pod, str) else own_pod or running_in()
     protected = compile_selector(protect_selector)
     chosen: list[Candidate] = []
-    spared: list[Skipped] = []
+    spared: list[NotDeleted] = []
     for pod in pods:
         meta = pod.get("metadata") or {}
         name = str(meta.get("name", ""))
@@ -91,13 +94,13 @@ def select(
         labels = dict(meta.get("labels") or {})
         age = (now - finished_at(pod)).total_seconds()
         if labels.get(MANAGED_BY) != MANAGER:
-            spared.append(Skipped(name, "not created by podbay"))
+            spared.append(NotDeleted(name, "not created by podbay"))
         elif protected(labels):
-            spared.append(Skipped(name, f"matches the protect selector {protect_selector}"))
+            spared.append(NotDeleted(name, f"matches the protect selector {protect_selector}"))
         elif own is not None and own.is_(name, meta.get("namespace")):
-            spared.append(Skipped(name, "podbay's own pod"))
+            spared.append(NotDeleted(name, "podbay's own pod"))
         elif age < max_age_seconds:
-            spared.append(Skipped(name, f"finished {age:.0f}s ago (< {max_age_seconds:.0f}s)"))
+            spared.append(NotDeleted(name, f"finished {age:.0f}s ago (< {max_age_seconds:.0f}s)"))
         else:
             chosen.append(Candidate(name, str(meta.get("uid", "")), phase, age))
     return chosen, spared
@@ -153,9 +156,11 @@ def delete_candidates(
             if exc is None:
                 result.deleted.append(cand.name)
             elif isinstance(exc, ApiException) and exc.status == 404:
-                result.skipped.append(Skipped(cand.name, "already gone"))
+                result.skipped.append(NotDeleted(cand.name, "already gone"))
             elif isinstance(exc, ApiException) and exc.status == 409:
-                result.skipped.append(Skipped(cand.name, "replaced since selection (UID changed)"))
+                result.skipped.append(
+                    NotDeleted(cand.name, "replaced since selection (UID changed)")
+                )
             else:
                 err = from_api_exception(exc, f"delete pod {cand.name}")
-                result.errors.append(Skipped(cand.name, err.what))
+                result.errors.append(NotDeleted(cand.name, err.what))

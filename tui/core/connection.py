@@ -37,7 +37,7 @@ SYSTEM_BUNDLES = (
 IN_CLUSTER_TOKEN = Path("/var/run/secrets/kubernetes.io/serviceaccount/token")
 
 
-class ConnectionError_(PodbayError):
+class ConnectionSetupError(PodbayError):
     """Credentials or trust could not be set up (before any network traffic)."""
 
 
@@ -97,7 +97,7 @@ def resolve_source(settings: Settings, env: dict[str, str] | None = None) -> Sou
         paths = tuple(Path(p).expanduser() for p in settings.kubeconfig.split(os.pathsep) if p)
         missing = [p for p in paths if not p.is_file()]
         if missing:
-            raise ConnectionError_(
+            raise ConnectionSetupError(
                 f"the kubeconfig {missing[0]} (from settings) does not exist",
                 "fix the kubeconfig path in Settings, or clear it to use the default search",
             )
@@ -117,7 +117,7 @@ def resolve_source(settings: Settings, env: dict[str, str] | None = None) -> Sou
     looked.append(str(home))
     if env.get("KUBERNETES_SERVICE_HOST") and IN_CLUSTER_TOKEN.is_file():
         return Source(in_cluster=True)
-    raise ConnectionError_(
+    raise ConnectionSetupError(
         "no kubeconfig found (looked at " + ", ".join(looked) + ") and not running in a cluster",
         "set a kubeconfig path in Settings (or --kubeconfig), or try the sandbox: podbay --sandbox",
     )
@@ -184,7 +184,7 @@ POOL_SIZE = 32
 
 
 def connect(settings: Settings) -> Connection:
-    """Build a client configuration; ConnectionError_ with the fix when that is impossible."""
+    """Build a client configuration; ConnectionSetupError with the fix when that is impossible."""
     source = resolve_source(settings)
     cfg = client.Configuration()
     # Kept connections per host: the client's default (5 per CPU) is below the threads that
@@ -195,7 +195,7 @@ def connect(settings: Settings) -> Connection:
         for path in source.paths:  # the client would fail on a non-kubeconfig with a TypeError
             kubeconfigfile.read(path)
     except kubeconfigfile.KubeconfigError as exc:
-        raise ConnectionError_(exc.what, exc.fix) from exc
+        raise ConnectionSetupError(exc.what, exc.fix) from exc
     try:
         if source.in_cluster:
             config.load_incluster_config(client_configuration=cfg)
@@ -217,11 +217,11 @@ def connect(settings: Settings) -> Connection:
         if settings.context and "context" in msg.lower():
             names = ", ".join(contexts(settings)[0]) or "none"
             fix = f"pick one of the contexts in it: {names}"
-        raise ConnectionError_(f"{source.describe()}: {msg}", fix) from exc
+        raise ConnectionSetupError(f"{source.describe()}: {msg}", fix) from exc
     except (OSError, ValueError) as exc:
-        raise ConnectionError_(f"{source.describe()} could not be loaded: {exc}") from exc
+        raise ConnectionSetupError(f"{source.describe()} could not be loaded: {exc}") from exc
     except Exception as exc:  # the client's loader trips over odd files in its own ways
-        raise ConnectionError_(
+        raise ConnectionSetupError(
             f"{source.describe()} could not be loaded ({type(exc).__name__}: {exc})",
             "check the file with 'kubectl config view'",
         ) from exc
@@ -254,12 +254,12 @@ def _install_trust(conn: Connection, settings: Settings) -> None:
             data = path.read_bytes()
             subjects = _pem_subjects(data)
         except OSError as exc:
-            raise ConnectionError_(
+            raise ConnectionSetupError(
                 f"the extra CA file {path} cannot be read: {exc.strerror}",
                 "fix 'extra CA file' in Settings (or NODE_EXTRA_CA_CERTS) to point at a PEM file",
             ) from exc
         except ValueError as exc:
-            raise ConnectionError_(
+            raise ConnectionSetupError(
                 f"the extra CA file {path} holds no PEM certificate",
                 "export the CA as PEM (-----BEGIN CERTIFICATE-----) and point Settings at it",
             ) from exc
