@@ -28,7 +28,7 @@ from tui.app.app import make_app
 from tui.app.browser import Browser
 from tui.app.loglines import LogLines
 from tui.app.logviewer import LogViewer
-from tui.core.logfollow import LogFollower
+from tui.core.logfollow import FollowState, LogFollower
 from tui.core.logs import LogQuery
 from tui.core.settings import Settings
 from tui.core.workbench import Workbench
@@ -78,7 +78,7 @@ def engine_follow(wb: Workbench, ns: str, pod: str, lines: int, rounds: int = 3)
         t0 = time.perf_counter()
         follower = LogFollower(wb.api, LogQuery(pod, ns, "runner"), on_new=ready.set).start()
         got = 0
-        while follower.progress.state not in ("ended", "failed"):
+        while follower.progress.state not in (FollowState.ENDED, FollowState.FAILED):
             ready.wait(1.0)
             ready.clear()
             got += len(follower.take())

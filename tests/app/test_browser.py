@@ -18,6 +18,7 @@ from tests.terminal_helpers import restricted_kubeconfig
 from tui.app.dialogs import ConfirmDialog, ErrorDialog, HelpScreen, Picker, TextViewer
 from tui.core.models import MANAGED_BY, MANAGER, PodRequest
 from tui.core.settings import Settings
+from tui.core.watchcache import Phase
 from tui.core.workbench import Workbench
 
 pytestmark = pytest.mark.cluster
@@ -291,7 +292,7 @@ async def test_restricted_account_lists_by_polling_and_shows_what_it_cannot(
     async with app.run_test(size=(160, 30)) as pilot:
         await until(pilot, lambda: names(app) == ["p1"], "listed without watch permission")
         live = browser(app).lives["pods"]
-        await until(pilot, lambda: live.state == "polling", "polling fallback")
+        await until(pilot, lambda: live.state.phase is Phase.POLLING, "polling fallback")
         await until(pilot, lambda: "watch pods" in browser(app).denied, "access review")
         _kwok_pods(namespace, "p2")
         await until(pilot, lambda: "p2" in names(app), "a new pod shows up by polling")
@@ -336,7 +337,7 @@ async def test_apiserver_restart_shows_a_banner_and_reconnects(namespace: Namesp
         await until(pilot, lambda: live.cache.relists > relists, "a re-list", 90)
         await until(pilot, lambda: names(app) == ["before", "during"], "rows re-listed", 60)
         await until(pilot, lambda: not banner.has_class("shown"), "the banner goes away", 30)
-        assert live.state == "watching"
+        assert live.state.phase is Phase.WATCHING
     settle_after_apiserver_restart(namespace.sandbox, namespace.core)
 
 
@@ -382,14 +383,16 @@ async def test_context_switch_with_the_picker_and_the_command_palette(
     app = browser_app(kubeconfig, namespace.name)
     async with app.run_test(size=(160, 40)) as pilot:
         await until(pilot, lambda: names(app) == ["ctxpod"], "the pod")
-        assert browser(app).lives["pods"].state == "watching"
+        assert browser(app).lives["pods"].state.phase is Phase.WATCHING
         await pilot.press("colon", *"ctx", "enter")
         assert isinstance(app.screen, Picker)
         assert app.screen.choices == ["admin", "limited"]
         await pilot.press(*"lim", "enter")
         await until(pilot, lambda: app.workbench.settings.context == "limited", "switched")
         await until(pilot, lambda: names(app) == ["ctxpod"], "listed again")
-        await until(pilot, lambda: browser(app).lives["pods"].state == "polling", "no watch")
+        await until(
+            pilot, lambda: browser(app).lives["pods"].state.phase is Phase.POLLING, "no watch"
+        )
         assert browser(app).connection_context() == "limited"
 
         await pilot.press("ctrl+p")

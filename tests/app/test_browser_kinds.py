@@ -17,6 +17,7 @@ from tui.app.dialogs import ConfirmDialog, ErrorDialog, Picker
 from tui.core.models import IngressRequest, ServiceRequest
 from tui.core.services import Services
 from tui.core.settings import Settings
+from tui.core.watchcache import Phase
 
 pytestmark = pytest.mark.cluster
 
@@ -97,10 +98,12 @@ async def test_ctx_by_name_and_an_unknown_context(namespace: Namespace, tmp_path
         assert isinstance(dialog, ErrorDialog)
         assert "no context 'nope'" in dialog.what and "admin, limited" in dialog.fix
         await pilot.press("escape")
-        assert browser(app).connected and browser(app).lives["pods"].state == "watching"
+        assert browser(app).connected and browser(app).lives["pods"].state.phase is Phase.WATCHING
         await pilot.press("colon", *"ctx limited", "enter")
         await until(pilot, lambda: browser(app).lives.get("pods") is not None, "reconnected")
-        await until(pilot, lambda: browser(app).lives["pods"].state == "polling", "as limited")
+        await until(
+            pilot, lambda: browser(app).lives["pods"].state.phase is Phase.POLLING, "as limited"
+        )
         assert names(app) == ["ctx-pod"] and browser(app).connection_context() == "limited"
         await pilot.press("colon", *"ctx", "enter")
         assert isinstance(app.screen, Picker) and app.screen.choices == ["admin", "limited"]

@@ -13,6 +13,7 @@ from tests.app.helpers import browser, browser_app, names, until
 from tests.conftest import Namespace
 from tests.kube_helpers import pod_manifest
 from tests.netproxy import CuttableProxy
+from tui.core.watchcache import Phase
 
 pytestmark = pytest.mark.cluster
 
@@ -36,7 +37,7 @@ async def test_network_cut_shows_a_banner_and_the_rows_catch_up(
     async with app.run_test(size=(120, 40)) as pilot:
         await until(pilot, lambda: names(app) == ["goes", "stays"], "both pods")
         live = browser(app).lives["pods"]
-        await until(pilot, lambda: live.state == "watching", "watching")
+        await until(pilot, lambda: live.state.phase is Phase.WATCHING, "watching")
         banner = browser(app).query_one("#banner")
         assert not banner.has_class("shown")
 
@@ -52,5 +53,5 @@ async def test_network_cut_shows_a_banner_and_the_rows_catch_up(
         await until(pilot, lambda: names(app) == ["arrived", "stays"], "rows caught up", 60)
         await until(pilot, lambda: not banner.has_class("shown"), "the banner goes", 30)
         assert live is browser(app).lives["pods"]  # the same list reconnected; no restart
-        await until(pilot, lambda: live.state == "watching", "watching again")
+        await until(pilot, lambda: live.state.phase is Phase.WATCHING, "watching again")
     assert live.stopped  # leaving the app ends its watch threads

@@ -28,6 +28,7 @@ from tests.app.helpers import (
 )
 from tests.kube_helpers import KWOK_PLACEMENT, pod_manifest, wait_pod
 from tui.core.models import MANAGED_BY, MANAGER
+from tui.core.watchcache import Phase
 from tui.sandbox.cluster import Sandbox
 
 pytestmark = pytest.mark.cluster
@@ -119,7 +120,10 @@ async def _listed(pilot: Pilot[Any], count: int = 5) -> None:
     await until(pilot, lambda: len(browser(app).table.rows) == count, f"{count} rows")
     await until(
         pilot,
-        lambda: "pods" in browser(app).lives and browser(app).lives["pods"].state == "watching",
+        lambda: (
+            "pods" in browser(app).lives
+            and browser(app).lives["pods"].state.phase is Phase.WATCHING
+        ),
         "live",
     )
     await pilot.pause(0.3)

@@ -67,7 +67,7 @@ def test_a_follower_on_a_quiet_log_stops_at_once(real_node: Namespace) -> None:
     """The viewer's follower blocks on a log that says nothing; stop() must end its thread
     now (it shuts the HTTP stream down), not when the next line arrives."""
     from tests.kube_helpers import pod_manifest
-    from tui.core.logfollow import LogFollower
+    from tui.core.logfollow import FollowState, LogFollower
 
     quiet = pod_manifest("quiet", container={"command": ["sh", "-c", "echo hello; sleep 600"]})
     real_node.core.create_namespaced_pod(real_node.name, quiet)
@@ -79,8 +79,36 @@ def test_a_follower_on_a_quiet_log_stops_at_once(real_node: Namespace) -> None:
         got += follower.take()
         assert time.monotonic() < deadline, (got, follower.progress)
         time.sleep(0.05)
-    assert follower.progress.state == "following"
+    assert follower.progress.state is FollowState.FOLLOWING
     t0 = time.monotonic()
     follower.stop()
     assert follower.wait(5), "the reader thread still blocks on the quiet stream"
     assert time.monotonic() - t0 < 5
+
+
+def test_a_follower_tells_a_starting_container_from_a_failure(real_node: Namespace) -> None:
+    """A container still initialising is WAITING (ask again), read from the pod's state;
+    a container the pod does not have, or the previous instance of a fresh one, FAILED."""
+    from tests.kube_helpers import pod_manifest
+    from tui.core.logfollow import FollowState, LogFollower
+
+    slow = pod_manifest("slow", container={"command": ["sh", "-c", "echo up; sleep 600"]})
+    slow["spec"]["initContainers"] = [
+        {"name": "init", "image": "podbay.local/debian:12", "command": ["sleep", "30"]}
+    ]
+    real_node.core.create_namespaced_pod(real_node.name, slow)
+
+    def settled(query: LogQuery) -> LogFollower:
+        follower = LogFollower(real_node.admin, query).start()
+        assert follower.wait(20), "the follower neither failed nor waited"
+        return follower
+
+    waiting = settled(LogQuery("slow", real_node.name, "runner"))
+    assert waiting.progress.state is FollowState.WAITING, waiting.progress
+    assert waiting.progress.error is not None and waiting.progress.error.reason == "BadRequest"
+    for query in (
+        LogQuery("slow", real_node.name, "nope"),
+        LogQuery("slow", real_node.name, "runner", previous=True),
+    ):
+        failed = settled(query)
+        assert failed.progress.state is FollowState.FAILED, (query, failed.progress)

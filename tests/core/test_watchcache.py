@@ -13,7 +13,7 @@ from tests.conftest import Namespace
 from tests.kube_helpers import KWOK_PLACEMENT, settle_after_apiserver_restart
 from tui.core.pods import PodRow, Pods, pod_row
 from tui.core.settings import Settings
-from tui.core.watchcache import Change, WatchCache
+from tui.core.watchcache import Change, Phase, WatchCache
 
 pytestmark = pytest.mark.cluster
 
@@ -57,7 +57,7 @@ def test_cache_sees_adds_updates_and_deletes_live(namespace: Namespace) -> None:
         )
         namespace.core.delete_namespaced_pod("before", namespace.name, grace_period_seconds=0)
         assert _eventually(lambda: _names(cache) == {"after"})
-        assert cache.state == "watching"
+        assert cache.state.phase is Phase.WATCHING
         assert cache.relists == 1  # followed by watch alone, no re-list
         kinds = {c.kind for c in changes}
         assert {"RESYNC", "ADDED", "MODIFIED", "DELETED"} <= kinds
@@ -70,7 +70,7 @@ def test_spec_role_without_watch_falls_back_to_polling(namespace: Namespace) -> 
     cache = WatchCache(pods, poll_seconds=0.5).start()
     try:
         assert cache.wait_synced(10)
-        assert _eventually(lambda: cache.state == "polling")
+        assert _eventually(lambda: cache.state.phase is Phase.POLLING)
         _kwok_pod(namespace, "seen-by-polling")
         assert _eventually(lambda: "seen-by-polling" in _names(cache))
     finally:
@@ -84,7 +84,7 @@ def test_cache_reconnects_after_an_apiserver_restart(namespace: Namespace) -> No
         namespace.sandbox.restart("kube-apiserver")
         _kwok_pod(namespace, "after-restart")
         assert _eventually(lambda: "after-restart" in _names(cache), timeout=60)
-        assert _eventually(lambda: cache.state == "watching", timeout=30)
+        assert _eventually(lambda: cache.state.phase is Phase.WATCHING, timeout=30)
     finally:
         cache.stop()
         settle_after_apiserver_restart(namespace.sandbox, namespace.core)
@@ -104,7 +104,7 @@ def test_derived_rows_follow_changes_and_polling_rederives_only_what_changed(
     cache = WatchCache(pods, derive=row, poll_seconds=0.3).start()
     try:
         assert cache.wait_synced(10)
-        assert _eventually(lambda: cache.state == "polling")
+        assert _eventually(lambda: cache.state.phase is Phase.POLLING)
         assert _eventually(lambda: _rows(cache).get("steady") == "Running")
         relists = cache.relists
         assert _eventually(lambda: cache.relists >= relists + 3)
@@ -142,7 +142,7 @@ def test_an_ended_watch_resumes_from_its_version_without_a_relist(namespace: Nam
         _kwok_pod(namespace, "after-timeouts")
         assert _eventually(lambda: "after-timeouts" in _names(cache))
         assert cache.relists == 1
-        assert cache.state == "watching"
+        assert cache.state.phase is Phase.WATCHING
     finally:
         cache.stop()
 
@@ -165,6 +165,6 @@ def test_an_expired_version_410_relists_and_watches_on(namespace: Namespace) -> 
         _kwok_pod(namespace, "after-410")
         assert _eventually(lambda: "after-410" in _names(cache))
         assert _names(cache) == {"first", "after-410"}
-        assert cache.state == "watching" and cache.error is None and cache.relists == 2
+        assert cache.state.phase is Phase.WATCHING and cache.error is None and cache.relists == 2
     finally:
         cache.stop()

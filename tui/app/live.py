@@ -15,7 +15,7 @@ from textual.widget import Widget
 from tui.app.resource_table import ResourceTable
 from tui.core.kinds import AnyKind
 from tui.core.resources import Collection
-from tui.core.watchcache import Change, WatchCache
+from tui.core.watchcache import CacheState, Change, WatchCache
 
 MIN_INTERVAL = 0.1  # seconds between two table rebuilds during a storm
 
@@ -77,6 +77,6 @@ class LiveList:
         return True
 
     @property
-    def state(self) -> str:
-        """starting | watching | polling | reconnecting: <why>"""
+    def state(self) -> CacheState:
+        """The watch cache's phase (and why it reconnects)."""
         return self.cache.state

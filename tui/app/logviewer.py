@@ -26,7 +26,7 @@ from tui.app.dialogs import ErrorDialog, Picker
 from tui.app.loglines import LogLines, compile_filter
 from tui.core.containerend import container_end
 from tui.core.errors import PodbayError
-from tui.core.logfollow import MAX_LINES, LogFollower
+from tui.core.logfollow import MAX_LINES, FollowState, LogFollower
 from tui.core.logs import LogQuery
 from tui.core.workbench import Workbench
 
@@ -34,7 +34,6 @@ APPLY_INTERVAL = 0.1  # at most ~10 UI updates a second, however fast the log is
 RETRY_SECONDS = 1.0  # a container that is still starting is asked again this often
 #: k9s's time windows: 0 = everything, then 1m / 5m / 15m / 30m / 1h.
 SINCE = {"0": None, "1": 60, "2": 300, "3": 900, "4": 1800, "5": 3600}
-WAITING = ("waiting to start", "ContainerCreating", "PodInitializing")
 
 
 def _window(seconds: int) -> str:
@@ -166,17 +165,15 @@ class LogViewer(Screen[None]):
         if fresh:
             self.lines.append(fresh)
         progress = follower.progress
-        if progress.state == "following":
+        if progress.state is FollowState.FOLLOWING:
             self.note = ""
-        elif progress.state == "failed" and progress.error is not None:
-            error = progress.error
-            if any(w in error.what for w in WAITING):
-                self.note = "waiting for the container to start"
-                self.set_timer(RETRY_SECONDS, self._retry_if(follower))
-            else:
-                self.note = "failed"
-                self.app.push_screen(ErrorDialog(error.what, error.fix))
-        elif progress.state == "ended":
+        elif progress.state is FollowState.WAITING:
+            self.note = "waiting for the container to start"
+            self.set_timer(RETRY_SECONDS, self._retry_if(follower))
+        elif progress.state is FollowState.FAILED and progress.error is not None:
+            self.note = "failed"
+            self.app.push_screen(ErrorDialog(progress.error.what, progress.error.fix))
+        elif progress.state is FollowState.ENDED:
             self.describe_end(follower)
         self.update_chrome()
 
@@ -237,12 +234,14 @@ class LogViewer(Screen[None]):
         self.query_one("#log-title", Static).update(title)
         lines = self.lines
         follower = self.follower
-        state = follower.progress.state if follower else "connecting"
-        mark = {"following": ("● following", "green"), "ended": ("■ ended", "bright_black")}
-        label, style = mark.get(state, ("○ " + (self.note or state), "yellow"))
-        if state == "failed" and self.note.startswith("waiting"):
-            label, style = "○ waiting for the container to start", "yellow"
-        if state == "ended" and self.note:
+        state = follower.progress.state if follower else FollowState.CONNECTING
+        mark = {
+            FollowState.FOLLOWING: ("● following", "green"),
+            FollowState.WAITING: ("○ waiting for the container to start", "yellow"),
+            FollowState.ENDED: ("■ ended", "bright_black"),
+        }
+        label, style = mark.get(state, ("○ " + (self.note or state.value), "yellow"))
+        if state is FollowState.ENDED and self.note:
             label = f"■ ended: {self.note}"
         status = Text.assemble(" ", (label, style), " │ ", f"{len(lines.lines):,} lines")
         if lines.pattern is not None:

@@ -11,6 +11,15 @@ from rich.text import Text
 
 from tui.core.errors import PodbayError
 from tui.core.kinds import KINDS, AnyKind
+from tui.core.watchcache import CacheState, Phase
+
+#: The status bar's word for each phase of the list's watch cache.
+PHASE_MARKS = {
+    Phase.STARTING: ("○ listing", "yellow"),
+    Phase.WATCHING: ("● live", "green"),
+    Phase.POLLING: ("● polling (no watch permission)", "yellow"),
+    Phase.RECONNECTING: ("● reconnecting", "red"),
+}
 
 
 def crumbs(active: AnyKind, counts: dict[str, int]) -> Text:
@@ -23,28 +32,24 @@ def crumbs(active: AnyKind, counts: dict[str, int]) -> Text:
     return text
 
 
-def banner(connect_error: PodbayError | None, live_state: str | None) -> str | None:
+def banner(connect_error: PodbayError | None, live_state: CacheState | None) -> str | None:
     """What is wrong with the connection, or None when nothing is."""
     if connect_error is not None:
         return (
             f"Not connected: {connect_error.what}\n"
             f"What to do: {connect_error.fix}  (',' opens Settings)"
         )
-    if live_state is not None and live_state.startswith("reconnecting"):
-        why = live_state.split(":", 1)[1].strip()
-        return f"Connection lost — reconnecting ({why}); rows may be stale"
+    if live_state is not None and live_state.phase is Phase.RECONNECTING:
+        return f"Connection lost — reconnecting ({live_state.reason}); rows may be stale"
     return None
 
 
-def connection_state(connect_error: PodbayError | None, live_state: str | None) -> Text:
+def connection_state(connect_error: PodbayError | None, live_state: CacheState | None) -> Text:
     if connect_error is not None:
         return Text("● disconnected", "red")
-    return {
-        None: Text("○ connecting", "yellow"),
-        "watching": Text("● live", "green"),
-        "polling": Text("● polling (no watch permission)", "yellow"),
-        "starting": Text("○ listing", "yellow"),
-    }.get(live_state, Text("● reconnecting", "red"))
+    if live_state is None:
+        return Text("○ connecting", "yellow")
+    return Text(*PHASE_MARKS[live_state.phase])
 
 
 @dataclass

@@ -5,31 +5,47 @@ thread queues whole lines; the viewer takes what is new (``take``) when told tha
 some (``on_new``, called at most once until the viewer takes), so a fast log costs one UI
 message per batch, not one per line. The queue is bounded: a viewer that falls behind loses
 the oldest lines, never memory. ``stop`` closes the HTTP stream, so a reader blocked on a
-quiet log ends at once.
+quiet log ends at once. A container that has not started yet is told apart from a failure
+(:attr:`FollowState.WAITING`) by its pod's container state, so a viewer may ask again.
 """
 
 from __future__ import annotations
 
 import contextlib
+import json
 import threading
 from collections import deque
 from collections.abc import Callable
 from dataclasses import dataclass, replace
+from enum import Enum
 from typing import Any
 
+from kubernetes import client
+from kubernetes.client.exceptions import ApiException
 from urllib3.exceptions import HTTPError
 
+from tui.core.containerend import log_not_started
 from tui.core.errors import ApiError, PodbayError
 from tui.core.logs import LogQuery, open_follow, texts
 
 MAX_LINES = 200_000  # the oldest lines go first beyond this (and the viewer says so)
 
 
+class FollowState(Enum):
+    """What a log stream is doing."""
+
+    CONNECTING = "connecting"
+    FOLLOWING = "following"
+    WAITING = "waiting"  # the container has not started yet: open the stream again later
+    ENDED = "ended"  # the container ended (or the server closed the stream)
+    FAILED = "failed"  # ``error`` says why
+
+
 @dataclass(frozen=True)
 class Progress:
-    """What the stream is doing: ``state`` is connecting | following | ended | failed."""
+    """What the stream is doing, and the error that ended it (failed, or waiting)."""
 
-    state: str
+    state: FollowState
     error: PodbayError | None = None
 
 
@@ -50,7 +66,7 @@ class LogFollower:
         self._notified = False
         self._stop = threading.Event()
         self._response: Any = None
-        self.progress = Progress("connecting")
+        self.progress = Progress(FollowState.CONNECTING)
         self.received = 0  # lines read in all
         self._thread = threading.Thread(target=self._run, name=f"logs-{query.pod}", daemon=True)
 
@@ -86,12 +102,12 @@ class LogFollower:
         try:
             self._response = open_follow(self.api, self.query)
         except ApiError as exc:
-            self._finish(Progress("failed", exc))
+            self._finish(Progress(self._refused(exc), exc))
             return
         if self._stop.is_set():
             self._response.release_conn()
             return
-        self.progress = Progress("following")
+        self.progress = Progress(FollowState.FOLLOWING)
         self._notify()
         for text in texts(self._response):
             lines = text.split("\n")
@@ -101,7 +117,25 @@ class LogFollower:
             if self._stop.is_set():
                 return
         if not self._stop.is_set():
-            self._finish(Progress("ended"))
+            self._finish(Progress(FollowState.ENDED))
+
+    def _refused(self, exc: ApiError) -> FollowState:
+        """WAITING when the stream was refused only because the container has not started.
+        The cluster's answer is then a plain BadRequest whose one detail is a sentence, so
+        the pod's container state decides (as it does for the kubelet); FAILED otherwise,
+        and when the pod cannot be read."""
+        if exc.reason != "BadRequest":
+            return FollowState.FAILED
+        q = self.query
+        core: Any = client.CoreV1Api(self.api)
+        try:
+            pod = json.loads(
+                core.read_namespaced_pod(q.pod, q.namespace, _preload_content=False).data
+            )
+        except (ApiException, HTTPError, OSError, ValueError):
+            return FollowState.FAILED
+        waiting = log_not_started(pod, q.container, previous=q.previous)
+        return FollowState.WAITING if waiting else FollowState.FAILED
 
     def _append(self, lines: list[str]) -> None:
         with self._lock:

@@ -4,6 +4,9 @@ Raw JSON end to end (no model objects), keyed by UID. Bookmarks keep the resourc
 fresh, a 410 Gone re-lists, errors reconnect with capped exponential backoff, and an
 account without ``watch`` (the spec's Role has none) falls back to periodic listing.
 
+What the cache is doing is a :class:`CacheState`: a :class:`Phase` and, while reconnecting,
+the reason (typed, so a face reads the phase instead of parsing a sentence).
+
 An optional ``derive`` callable keeps one derived value per object (a list row, even its
 serialised JSON), recomputed only when that object changes: readers that serve the same
 list many times pay for summarising once per change instead of once per read.
@@ -16,6 +19,7 @@ import threading
 import time
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
+from enum import Enum
 from typing import Any, Generic, TypeVar, overload
 
 from urllib3.exceptions import HTTPError, ProtocolError, ReadTimeoutError
@@ -37,6 +41,28 @@ class Change:
 
     kind: str
     obj: dict[str, Any] | None
+
+
+class Phase(Enum):
+    """What a watch cache is doing."""
+
+    STARTING = "starting"  # the first list has not answered yet
+    WATCHING = "watching"  # listed, and watching from the last version seen
+    POLLING = "polling"  # no watch permission: re-listing every poll_seconds
+    RECONNECTING = "reconnecting"  # the last list or watch failed: retrying with backoff
+
+
+@dataclass(frozen=True)
+class CacheState:
+    """The cache's phase and, while reconnecting, why (the error that ended the last try)."""
+
+    phase: Phase
+    reason: str = ""
+
+
+STARTING = CacheState(Phase.STARTING)
+WATCHING = CacheState(Phase.WATCHING)
+POLLING = CacheState(Phase.POLLING)
 
 
 def _resource_version(obj: Obj) -> int:
@@ -90,7 +116,7 @@ class WatchCache(Generic[D]):
         self._stop = threading.Event()
         self.synced = threading.Event()
         self._tried = threading.Event()  # the first list answered, or failed
-        self.state = "starting"  # starting | watching | polling | reconnecting: <why>
+        self.state = STARTING
         self.error: ApiError | None = None
         self.relists = 0
         self._thread: threading.Thread | None = None
@@ -172,17 +198,19 @@ class WatchCache(Generic[D]):
         backoff = 0.5
         rv: str | None = None
         while not self._stop.is_set():
+            watching = False  # whether the request that failed was the watch (not a list)
             try:
                 if rv is None:
                     rv = self._relist()
-                    if self.state == "polling":
+                    if self.state.phase is Phase.POLLING:
                         rv = None
                         self._stop.wait(self.poll_seconds)
                         continue
-                self.state = "watching"
+                self.state = WATCHING
                 self.error = None
                 backoff = 0.5
                 started = time.monotonic()
+                watching = True
                 rv = self._watch(rv)
                 if time.monotonic() - started < 1.0:  # a server ending watches at once
                     self._stop.wait(0.5)
@@ -191,15 +219,15 @@ class WatchCache(Generic[D]):
                 rv = None
                 if exc.status == 410:
                     continue  # our version expired: re-list now
-                if exc.status == 403 and self.state != "polling" and "watch" in exc.what:
-                    self.state = "polling"
+                if exc.status == 403 and watching:  # may list, may not watch: poll
+                    self.state = POLLING
                     continue
                 self.error = exc
-                self.state = f"reconnecting: {exc.what}"
+                self.state = CacheState(Phase.RECONNECTING, exc.what)
                 self._tried.set()
             except (HTTPError, OSError, ValueError) as exc:
                 rv = None
-                self.state = f"reconnecting: {type(exc).__name__}: {exc}"
+                self.state = CacheState(Phase.RECONNECTING, f"{type(exc).__name__}: {exc}")
                 self._tried.set()
             self._stop.wait(backoff)
             backoff = min(backoff * 2, MAX_BACKOFF)
