@@ -10,22 +10,18 @@ import contextlib
 import hashlib
 import os
 import ssl
-import subprocess
-import sys
 import tempfile
 import warnings
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
 from urllib.parse import urlsplit
 
 import yaml
 from cryptography import x509
 from kubernetes import client, config
-from kubernetes.config import exec_provider
 from kubernetes.config.config_exception import ConfigException
 
-from tui.core import kubeconfigfile
+from tui.core import kubeconfigfile, libcompat
 from tui.core.errors import PodbayError
 from tui.core.settings import Settings
 
@@ -144,42 +140,6 @@ def contexts(settings: Settings) -> tuple[list[str], str | None]:
     return names, current
 
 
-class _DetachedSubprocess:
-    """``subprocess`` as kubernetes' exec-credential provider sees it, with the plugin's
-    stdin on /dev/null: inside a TUI a plugin must never read (or grab) the terminal."""
-
-    PIPE = subprocess.PIPE
-
-    @staticmethod
-    def Popen(*args: Any, **kwargs: Any) -> subprocess.Popen[Any]:
-        kwargs["stdin"] = subprocess.DEVNULL
-        if kwargs.get("stderr") is not subprocess.PIPE:
-            kwargs["stderr"] = subprocess.PIPE
-        return subprocess.Popen(*args, **kwargs)
-
-
-class _NoTTY:
-    @staticmethod
-    def isatty() -> bool:
-        return False
-
-
-class _SysView:
-    """``sys`` for the exec provider: everything real, except stdout is not a terminal."""
-
-    stdout = _NoTTY()
-    stdin = None
-
-    def __getattr__(self, name: str) -> Any:
-        return getattr(sys, name)
-
-
-def detach_exec_plugins() -> None:
-    """Run kubeconfig exec plugins non-interactively (stdin /dev/null, stderr captured)."""
-    exec_provider.subprocess = _DetachedSubprocess  # type: ignore[assignment,attr-defined]
-    exec_provider.sys = _SysView()  # type: ignore[assignment,attr-defined]
-
-
 POOL_SIZE = 32
 
 
@@ -190,7 +150,7 @@ def connect(settings: Settings) -> Connection:
     # Kept connections per host: the client's default (5 per CPU) is below the threads that
     # share one client (REST handlers, bounded parallel deletes); a miss is a TLS handshake.
     cfg.connection_pool_maxsize = max(cfg.connection_pool_maxsize, POOL_SIZE)
-    detach_exec_plugins()
+    libcompat.detach_exec_plugins()
     try:
         for path in source.paths:  # the client would fail on a non-kubeconfig with a TypeError
             kubeconfigfile.read(path)

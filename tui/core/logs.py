@@ -13,6 +13,7 @@ from kubernetes import client
 from kubernetes.client.exceptions import ApiException
 from urllib3.exceptions import HTTPError, ProtocolError, ReadTimeoutError
 
+from tui.core import libcompat
 from tui.core.errors import ApiError, from_api_exception
 
 MAX_BYTES = 10 * 1024 * 1024  # a one-shot read never holds more than this
@@ -110,14 +111,14 @@ def texts(resp: Any) -> Iterator[str]:
 
 def _chunks(resp: Any) -> Iterator[bytes]:
     """The body as it arrives. The apiserver flushes a followed log in tiny chunks (~180
-    bytes each); urllib3's ``stream`` costs ~95 µs per chunk, the underlying
-    ``http.client`` response's ``read1`` a third of that, which is most of the difference
-    between reading 100,000 lines slower or as fast as ``kubectl logs``."""
-    fp = getattr(resp, "_fp", None)
-    if fp is None or not hasattr(fp, "read1") or resp.headers.get("content-encoding"):
+    bytes each); urllib3's ``stream`` costs ~95 µs per chunk, ``read1`` (what has arrived,
+    however many chunks) a third of that, which is most of the difference between reading
+    100,000 lines slower or as fast as ``kubectl logs``."""
+    read1 = libcompat.read1_of(resp)
+    if read1 is None:
         yield from resp.stream(amt=65536)
         return
-    while chunk := fp.read1(65536):
+    while chunk := read1(65536):
         yield chunk
 
 

@@ -39,7 +39,7 @@ from kubernetes.client.exceptions import ApiException
 from urllib3.exceptions import HTTPError
 from websocket import ABNF, WebSocketException
 
-from tui.core import execution
+from tui.core import execution, libcompat
 from tui.core.errors import ApiError, PodbayError, from_api_exception
 from tui.core.execution import exit_code_of, open_websocket
 
@@ -524,7 +524,6 @@ class TerminalSession:
         except (WebSocketException, OSError):
             pass
         finally:
-            self._ws._connected = False
-            self._sock.shutdown()
+            libcompat.close_websocket_now(self._ws)
             self._wake_r.close()
             self._wake_w.close()
