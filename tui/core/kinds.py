@@ -104,7 +104,7 @@ class Kind(Generic[S]):
     title: str  # Pods: the tab
     command: str  # the word the ``:`` prompt offers and completes first
     short_names: tuple[str, ...]  # kubectl's short names
-    request: type[Request]  # what a create takes (REST body and wizard form)
+    request: type[Request]  # what a create takes (the REST body; the wizard form builds one)
     name_rule: Callable[[str], str]  # a new object's name (ValueError saying why not)
     summarize: Callable[[Obj], S]  # the summary both faces show
     columns: tuple[Column[S], ...]  # the list, kubectl's columns
