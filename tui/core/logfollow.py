@@ -4,9 +4,11 @@ The engine half of the TUI's log viewer (Toolong's split: no Textual here). The 
 thread queues whole lines; the viewer takes what is new (``take``) when told that there is
 some (``on_new``, called at most once until the viewer takes), so a fast log costs one UI
 message per batch, not one per line. The queue is bounded: a viewer that falls behind loses
-the oldest lines, never memory. ``stop`` closes the HTTP stream, so a reader blocked on a
-quiet log ends at once. A container that has not started yet is told apart from a failure
-(:attr:`FollowState.WAITING`) by its pod's container state, so a viewer may ask again.
+the oldest lines, never memory, or with ``backpressure`` (a REST client, which must get every
+line) the reader waits for the taker instead. ``stop`` closes the HTTP stream, so a reader
+blocked on a quiet log ends at once. A container that has not started yet is told apart
+from a failure (:attr:`FollowState.WAITING`) by its pod's container state, so a viewer may
+ask again.
 """
 
 from __future__ import annotations
@@ -57,17 +59,23 @@ class LogFollower:
         *,
         on_new: Callable[[], None] | None = None,
         max_lines: int = MAX_LINES,
+        backpressure: bool = False,
     ) -> None:
         self.api = api
         self.query = replace(query)
         self.on_new = on_new
-        self._fresh: deque[str] = deque(maxlen=max_lines)
+        self.max_lines = max_lines
+        self.backpressure = backpressure
+        self._fresh: deque[str] = deque(maxlen=None if backpressure else max_lines)
         self._lock = threading.Lock()
+        self._room = threading.Condition(self._lock)  # backpressure: the taker made room
         self._notified = False
         self._stop = threading.Event()
+        self._settled = threading.Event()  # no longer CONNECTING
         self._response: Any = None
         self.progress = Progress(FollowState.CONNECTING)
         self.received = 0  # lines read in all
+        self.unterminated = False  # the stream ended on a line without its newline
         self._thread = threading.Thread(target=self._run, name=f"logs-{query.pod}", daemon=True)
 
     # ---- the viewer's side -------------------------------------------------------------
@@ -81,15 +89,25 @@ class LogFollower:
             fresh = list(self._fresh)
             self._fresh.clear()
             self._notified = False
+            self._room.notify_all()
         return fresh
+
+    def wait_opened(self, timeout: float) -> Progress:
+        """The progress once the stream opened or was refused (CONNECTING after
+        ``timeout``)."""
+        self._settled.wait(timeout)
+        return self.progress
 
     def stop(self) -> None:
         """End the stream now, even while the log is quiet (closes the connection)."""
         self._stop.set()
+        with self._lock:
+            self._room.notify_all()
         resp = self._response
         if resp is not None:
-            # RuntimeError: the stream already ended and gave its connection back
-            with contextlib.suppress(OSError, HTTPError, RuntimeError):
+            # RuntimeError: the stream already ended and gave its connection back;
+            # ValueError: the response was closed already
+            with contextlib.suppress(OSError, HTTPError, RuntimeError, ValueError):
                 resp.shutdown()
 
     def wait(self, timeout: float) -> bool:
@@ -106,14 +124,17 @@ class LogFollower:
             return
         if self._stop.is_set():
             self._response.release_conn()
+            self._settled.set()
             return
         self.progress = Progress(FollowState.FOLLOWING)
+        self._settled.set()
         self._notify()
         for text in texts(self._response):
             lines = text.split("\n")
-            if not lines[-1]:  # the piece ended with a newline
+            ended_line = not lines[-1]
+            if ended_line:  # the piece ended with a newline
                 lines.pop()
-            self._append(lines)
+            self._append(lines, unterminated=not ended_line)  # only a stream's last piece
             if self._stop.is_set():
                 return
         if not self._stop.is_set():
@@ -137,14 +158,21 @@ class LogFollower:
         waiting = log_not_started(pod, q.container, previous=q.previous)
         return FollowState.WAITING if waiting else FollowState.FAILED
 
-    def _append(self, lines: list[str]) -> None:
+    def _append(self, lines: list[str], *, unterminated: bool = False) -> None:
         with self._lock:
+            while (
+                self.backpressure and len(self._fresh) >= self.max_lines and not self._stop.is_set()
+            ):
+                self._room.wait()
             self._fresh.extend(lines)
+            # under the lock: a take that gets the last line sees the flag with it
+            self.unterminated = unterminated
             self.received += len(lines)
         self._notify()
 
     def _finish(self, progress: Progress) -> None:
         self.progress = progress
+        self._settled.set()
         self._notify(always=True)
 
     def _notify(self, *, always: bool = False) -> None:
