@@ -4,13 +4,17 @@ from __future__ import annotations
 
 import datetime as dt
 import time
+from collections.abc import Iterator
+from pathlib import Path
 from typing import Any
 
 import pytest
 
-from tests.conftest import Namespace
-from tests.kube_helpers import wait_pod
-from tui.core.cleanup import CleanupResult, cleanup, delete_candidates, select
+from tests.conftest import Namespace, api_client
+from tests.kube_helpers import pod_manifest, wait_pod
+from tests.netproxy import CuttableProxy
+from tui.core.cleanup import Candidate, CleanupResult, cleanup, delete_candidates, select
+from tui.core.errors import ApiError
 from tui.core.identity import OwnPod, own_pod
 from tui.core.models import MANAGED_BY, PodRequest
 from tui.core.pods import Pods
@@ -166,3 +170,54 @@ def test_a_pod_replaced_under_the_same_name_is_not_deleted(real_node: Namespace)
     assert result.deleted == []
     assert [s.reason for s in result.skipped] == ["replaced since selection (UID changed)"]
     assert any(p.name == "reused" for p in pods.list())
+
+
+@pytest.fixture
+def proxy(namespace: Namespace) -> Iterator[CuttableProxy]:
+    host, port = namespace.sandbox.server.removeprefix("https://").rsplit(":", 1)
+    link = CuttableProxy((host, int(port)))
+    yield link
+    link.close()
+
+
+@pytest.mark.cluster
+def test_deletes_take_the_collections_path_gone_replaced_and_cut_alike(
+    namespace: Namespace, proxy: CuttableProxy, tmp_path: Path
+) -> None:
+    """One delete path (the collection's, UID-preconditioned): 404 is 'already gone', 409
+    is 'replaced', and a cut connection is an ApiError 503 naming what was deleted, never a
+    urllib3 exception escaping to the caller."""
+    ns = namespace.name
+    for name in ("a", "b"):
+        namespace.core.create_namespaced_pod(ns, pod_manifest(name, kwok=True))
+    uids = {p.metadata.name: p.metadata.uid for p in namespace.core.list_namespaced_pod(ns).items}
+    api = api_client(proxy.kubeconfig(namespace.sandbox.kubeconfig("admin"), tmp_path / "kc"))
+    pods = Pods(api, Settings(namespace=ns))
+    try:
+        proxy.cut()
+        cut = CleanupResult(ns, dry_run=False)
+        with pytest.raises(ApiError) as caught:
+            delete_candidates(pods, ns, [Candidate("a", uids["a"], "Succeeded", 60)], cut)
+        assert caught.value.status == 503
+        assert f"cleanup in namespace {ns} did not finish: 0 of 1 pods deleted" in (
+            caught.value.what
+        )
+        assert f"cannot delete pod a in namespace {ns}" in caught.value.what
+        assert "run cleanup again" in caught.value.fix
+        assert [e.name for e in cut.errors] == ["a"]
+
+        proxy.restore()
+        chosen = [
+            Candidate("a", uids["a"], "Succeeded", 60),
+            Candidate("b", "a-uid-it-no-longer-has", "Succeeded", 60),
+            Candidate("gone", "whatever", "Succeeded", 60),
+        ]
+        result = CleanupResult(ns, dry_run=False)
+        delete_candidates(pods, ns, chosen, result)
+        assert result.deleted == ["a"] and result.errors == []
+        assert {s.name: s.reason for s in result.skipped} == {
+            "b": "replaced since selection (UID changed)",
+            "gone": "already gone",
+        }
+    finally:
+        api.close()

@@ -13,7 +13,7 @@ from concurrent.futures import ThreadPoolExecutor
 from dataclasses import asdict, dataclass, field
 from typing import Any
 
-from tui.core.errors import from_api_exception
+from tui.core.errors import ApiError
 from tui.core.identity import OwnPod
 from tui.core.identity import own_pod as running_in
 from tui.core.models import MANAGED_BY, MANAGER
@@ -136,31 +136,52 @@ def cleanup(
 def delete_candidates(
     pods: Pods, namespace: str, chosen: list[Candidate], result: CleanupResult
 ) -> None:
-    """Delete concurrently (bounded); each delete only applies to the UID that was selected."""
-    from kubernetes import client
-    from kubernetes.client.exceptions import ApiException
+    """Delete concurrently (bounded) through the collection's delete; each delete only
+    applies to the UID that was selected. A pod gone meanwhile (404) or replaced under its
+    name (409, the UID precondition) is skipped; a delete the cluster refuses for that pod
+    (403, 422) is an error of that pod. When the cluster cannot be reached or fails (5xx),
+    the cleanup did not do its work: ApiError with that status, naming what was deleted."""
 
-    def delete(c: Candidate) -> tuple[Candidate, Exception | None]:
-        body = client.V1DeleteOptions(preconditions=client.V1Preconditions(uid=c.uid))
+    def delete(c: Candidate) -> tuple[Candidate, ApiError | None]:
         try:
-            resp = pods.client.delete_namespaced_pod(
-                c.name, namespace, body=body, _preload_content=False
-            )
-            resp.data  # noqa: B018  read to the end, so the connection goes back to the pool
-        except ApiException as exc:
+            pods.delete(c.name, namespace, uid=c.uid)
+        except ApiError as exc:
             return c, exc
         return c, None
 
+    failed: list[ApiError] = []
     with ThreadPoolExecutor(max_workers=MAX_PARALLEL_DELETES) as pool:
         for cand, exc in pool.map(delete, chosen):
             if exc is None:
                 result.deleted.append(cand.name)
-            elif isinstance(exc, ApiException) and exc.status == 404:
+            elif exc.status == 404:
                 result.skipped.append(NotDeleted(cand.name, "already gone"))
-            elif isinstance(exc, ApiException) and exc.status == 409:
+            elif exc.status == 409:
                 result.skipped.append(
                     NotDeleted(cand.name, "replaced since selection (UID changed)")
                 )
             else:
-                err = from_api_exception(exc, f"delete pod {cand.name}")
-                result.errors.append(NotDeleted(cand.name, err.what))
+                result.errors.append(NotDeleted(cand.name, exc.what))
+                if exc.status >= 500:
+                    failed.append(exc)
+    if failed:
+        raise _unfinished(namespace, chosen, result, failed[0])
+
+
+def _unfinished(
+    namespace: str, chosen: list[Candidate], result: CleanupResult, first: ApiError
+) -> ApiError:
+    """The cleanup stopped short because the cluster did not answer (or failed): what was
+    deleted, and the first failure with its own status and fix."""
+    done = sorted(result.deleted)
+    deleted = f"{len(done)} of {len(chosen)} pods deleted" + (
+        f" ({', '.join(done)})" if done else ""
+    )
+    return ApiError(
+        first.status,
+        f"cleanup in namespace {namespace} did not finish: {deleted}; {first.what}",
+        f"{first.fix}; then run cleanup again (it deletes only what is still finished)"
+        if first.fix
+        else "run cleanup again once the cluster answers",
+        first.reason,
+    )
