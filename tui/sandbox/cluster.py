@@ -12,7 +12,7 @@ import time
 from pathlib import Path
 from typing import Any
 
-from tui.sandbox import health, node, processes, realnode
+from tui.sandbox import health, machine, node, processes, realnode
 from tui.sandbox.bootstrap import bootstrap, grant_restricted
 from tui.sandbox.build import ensure_binaries
 from tui.sandbox.certificates import admin_tls, ca_file, issue_cluster_certificates
@@ -122,6 +122,7 @@ class Sandbox:
             current = self.status()
             wanted_nodes = kwok_nodes + (1 if real else 0)
             if current.ready and len(current.nodes) >= wanted_nodes and self.real_node == real:
+                machine.register(self.name, self.layout.root)  # one started by an older podbay
                 self.progress.step(
                     f"sandbox {self.name!r} is already running at {current.apiserver}"
                 )
@@ -139,6 +140,7 @@ class Sandbox:
                 real_node=real,
             )
             self._state_file.save(state)
+            machine.register(self.name, self.layout.root)
             issue_cluster_certificates(self.layout.pki)
             server, cluster = server_url(state.ports), cluster_name(self.name)
             write_cert_kubeconfigs(self.layout, server=server, cluster=cluster)
@@ -224,11 +226,13 @@ class Sandbox:
         Purging unmounts everything below the sandbox first and refuses to delete while
         anything is still mounted there: a bind mount could lead into the user's files.
         """
-        stopped = self._launcher().stop_all() if self._state_file.exists() else []
+        state = self._state_file.load() if self._state_file.exists() else None
+        stopped = self._stop_unrecorded() if state is None else self._launcher().stop_all()
+        machine.unregister(self.layout.root)
         if purge and self.layout.root.exists():
-            if self.real_node:
+            if state is None or state.real_node:
                 node.delete_bridge(self.layout)
-                node.remove_cgroups(self.name)
+                node.remove_cgroups(self._cgroup_root(state))
             left = unmount_all(self.layout.root)
             if left:
                 raise SandboxError(
@@ -238,3 +242,30 @@ class Sandbox:
                 )
             shutil.rmtree(self.layout.root)
         return stopped
+
+    def _cgroup_root(self, state: SandboxState | None) -> str:
+        if state is not None and state.cgroup_root:
+            return state.cgroup_root
+        if state is not None and state.real_node:  # started before the root was recorded
+            return machine.legacy_cgroup_root(self.name)
+        return machine.cgroup_root(self.name, self.layout.root)
+
+    def _stop_unrecorded(self) -> list[str]:
+        """``down`` without a state file (deleted, or lost with its directory): stop the
+        processes whose command lines name this sandbox's directory, then the pods'
+        containers in its cgroup tree; what was stopped, by command name."""
+        if not self.layout.root.exists():
+            return []
+        found = machine.processes_under(self.layout.root)
+        names = [machine.command_name(pid) for pid in found]
+        machine.kill_pids(found)
+        pods = machine.kill_cgroup_tree(self._cgroup_root(None))
+        if found or pods:
+            node.kill_orphan_shims(self.layout)
+            node.release_network(self.layout)
+            self.progress.step(
+                f"sandbox {self.name!r} had no state file; stopped {len(found)} processes "
+                f"found by their state directory {self.layout.root}"
+                + (f" and {pods} container processes" if pods else "")
+            )
+        return sorted(set(names))

@@ -43,10 +43,6 @@ def ctr_argv(lay: Layout) -> list[str]:
     return [*ctr_base_argv(lay), "-n", "k8s.io"]
 
 
-def cgroup_root(sandbox: str) -> str:
-    return f"/podbay/{sandbox}"
-
-
 def missing_prerequisites() -> list[str]:
     """What this machine lacks for a real node, each with the fix; empty when ready."""
     missing = []
@@ -65,9 +61,10 @@ def missing_prerequisites() -> list[str]:
     return missing
 
 
-def _bridge_and_subnet(sandbox: str) -> tuple[str, str]:
-    """A bridge name and /16 pod subnet of this sandbox's own that no host route overlaps."""
-    digest = int(hashlib.sha256(sandbox.encode()).hexdigest(), 16)
+def _bridge_and_subnet(key: str) -> tuple[str, str]:
+    """A bridge name and /16 pod subnet of this sandbox's own that no host route overlaps;
+    ``key`` is unique on the machine (:func:`machine.instance_key`), not the name."""
+    digest = int(hashlib.sha256(key.encode()).hexdigest(), 16)
     routes = subprocess.run(["ip", "-4", "route"], capture_output=True, text=True, check=False)
     taken = []
     for line in routes.stdout.splitlines():
@@ -88,13 +85,13 @@ def _bridge_and_subnet(sandbox: str) -> tuple[str, str]:
     raise RuntimeError("no free 10.x.0.0/16 for the sandbox's pod network")
 
 
-def ensure_bridge(sandbox: str) -> tuple[str, str, str]:
+def ensure_bridge(key: str) -> tuple[str, str, str]:
     """Create the pod bridge with its gateway address; (bridge, subnet, node IP).
 
     The gateway doubles as the node's InternalIP (a kubelet refuses a loopback node IP), so
     the kubelet listens there and the apiserver reaches it without leaving the machine.
     """
-    bridge, subnet = _bridge_and_subnet(sandbox)
+    bridge, subnet = _bridge_and_subnet(key)
     gateway = str(next(ipaddress.ip_network(subnet).hosts()))
     prefix = subnet.split("/")[1]
     if subprocess.run(["ip", "link", "show", bridge], capture_output=True).returncode != 0:
@@ -180,18 +177,18 @@ def containerd_argv(binary: Path, lay: Layout, ports: dict[str, int]) -> list[st
     return [str(binary), f"--config={lay.config / 'containerd.toml'}"]
 
 
-def prepare_cgroups(sandbox: str) -> None:
+def prepare_cgroups(cgroup: str) -> None:
     """The kubelet requires its cgroup root to exist in every v1 hierarchy."""
     for controller in CGROUP_V1.iterdir():
         if controller.is_dir() and not controller.is_symlink() and controller.name != "unified":
-            (controller / cgroup_root(sandbox).lstrip("/")).mkdir(parents=True, exist_ok=True)
+            (controller / cgroup.lstrip("/")).mkdir(parents=True, exist_ok=True)
 
 
 def serving_cert_stem(node_ip: str) -> str:
     return f"kubelet-serving-{node_ip}"
 
 
-def write_kubelet_config(lay: Layout, sandbox: str, ports: dict[str, int], node_ip: str) -> Path:
+def write_kubelet_config(lay: Layout, cgroup: str, ports: dict[str, int], node_ip: str) -> Path:
     nd = node_dir(lay)
     pki = lay.pki
     serving = serving_cert_stem(node_ip)
@@ -212,7 +209,7 @@ def write_kubelet_config(lay: Layout, sandbox: str, ports: dict[str, int], node_
         "tlsCertFile": str(pki / f"{serving}.crt"),
         "tlsPrivateKeyFile": str(pki / f"{serving}.key"),
         "cgroupDriver": "cgroupfs",
-        "cgroupRoot": cgroup_root(sandbox),
+        "cgroupRoot": cgroup,
         "failCgroupV1": False,
         "failSwapOn": False,
         "containerRuntimeEndpoint": f"unix://{containerd_socket(lay)}",
@@ -374,10 +371,10 @@ def delete_bridge(lay: Layout) -> None:
     subprocess.run(["ip", "link", "del", bridge], capture_output=True, check=False)
 
 
-def remove_cgroups(sandbox: str) -> None:
+def remove_cgroups(cgroup: str) -> None:
     """Remove the (now empty) cgroup tree of this sandbox's pods, deepest first."""
     for controller in CGROUP_V1.iterdir():
-        top = controller / cgroup_root(sandbox).lstrip("/")
+        top = controller / cgroup.lstrip("/")
         if not top.is_dir() or controller.is_symlink():
             continue
         for path in sorted(top.rglob("*"), key=lambda p: len(p.parts), reverse=True):

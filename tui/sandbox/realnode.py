@@ -6,10 +6,10 @@ Whether a sandbox gets one is decided here; what each of them runs with is in :m
 from __future__ import annotations
 
 import time
+from pathlib import Path
 
-from tui.sandbox import node, processes
+from tui.sandbox import machine, node, processes
 from tui.sandbox.certificates import issue_kubelet_serving
-from tui.sandbox.components import Layout
 from tui.sandbox.errors import SandboxError
 from tui.sandbox.kubectl import Kubectl
 from tui.sandbox.launcher import Launcher
@@ -47,12 +47,14 @@ def start_real_node(
 
     lay, progress = launcher.layout, launcher.progress
     archives = images.ensure_images(progress)
-    node.prepare_cgroups(sandbox)
-    bridge, subnet, node_ip = node.ensure_bridge(sandbox)
+    state.cgroup_root = machine.cgroup_root(sandbox, lay.root)
+    launcher.state_file.save(state)
+    node.prepare_cgroups(state.cgroup_root)
+    bridge, subnet, node_ip = node.ensure_bridge(machine.instance_key(lay.root))
     issue_kubelet_serving(lay.pki, node_ip)
     node.write_cni_config(lay, bridge, subnet)
     node.write_containerd_config(lay, sandbox)
-    node.write_kubelet_config(lay, sandbox, state.ports, node_ip)
+    node.write_kubelet_config(lay, state.cgroup_root, state.ports, node_ip)
     launcher.start("containerd", state)
     t0 = time.monotonic()
     images.import_images(node.ctr_base_argv(lay), archives)
@@ -68,14 +70,14 @@ def start_real_node(
     )
     node.write_coredns_config(lay, state.ports, node_ip)
     launcher.start("coredns", state)
-    owner = other_kube_proxy(sandbox)
+    owner = other_kube_proxy(lay.root)
     state.services = owner is None
     launcher.state_file.save(state)
     if owner is not None:
         progress.step(
-            f"kube-proxy not started: sandbox {owner!r} already programs this machine's "
-            "iptables Service rules (one sandbox at a time); Service ClusterIPs will not "
-            "route here, pod IPs and DNS do"
+            f"kube-proxy not started: sandbox {owner.name!r} ({owner.root}) already programs "
+            "this machine's iptables Service rules (one sandbox at a time); Service "
+            "ClusterIPs will not route here, pod IPs and DNS do"
         )
         return
     node.enable_forwarding()
@@ -83,13 +85,19 @@ def start_real_node(
     launcher.start("kube-proxy", state)
 
 
-def other_kube_proxy(sandbox: str) -> str | None:
-    """The name of another sandbox whose kube-proxy is running on this machine."""
-    for name in list_sandboxes():
-        if name == sandbox:
+def other_kube_proxy(root: Path) -> machine.Registration | None:
+    """Another sandbox on this machine, whatever its state directory, whose kube-proxy runs."""
+    siblings = [  # same state directory: also those started before the registry existed
+        machine.Registration(name, (state_root() / name).resolve(), "")
+        for name in list_sandboxes()
+        if (state_root() / name).resolve() != root.resolve()
+    ]
+    for other in machine.others(root) + siblings:
+        try:
+            state = StateFile(other.state_file).load()
+        except SandboxError:  # unreadable: not ours to judge, and not running for us
             continue
-        other = StateFile(Layout(state_root() / name).state).load()
-        rec = other.processes.get("kube-proxy") if other else None
+        rec = state.processes.get("kube-proxy") if state else None
         if rec is not None and processes.alive(rec):
-            return name
+            return other
     return None

@@ -27,6 +27,8 @@ class SandboxState:
     # False when another sandbox's kube-proxy owns this machine's Service rules; None until
     # the real node has started (and for kwok-only sandboxes)
     services: bool | None = None
+    # the real node's cgroup root (machine.cgroup_root); "" before the node has started
+    cgroup_root: str = ""
 
     def components(self) -> tuple[str, ...]:
         """The components this sandbox runs, in start order (``down`` stops in reverse)."""
@@ -54,6 +56,8 @@ class SandboxState:
         }
         if self.services is not None:
             data["services"] = self.services
+        if self.cgroup_root:
+            data["cgroup_root"] = self.cgroup_root
         return data
 
     @classmethod
@@ -66,6 +70,7 @@ class SandboxState:
             processes={k: ProcRecord.from_json(v) for k, v in data.get("processes", {}).items()},
             real_node=bool(data.get("real_node")),
             services=None if services is None else bool(services),
+            cgroup_root=str(data.get("cgroup_root", "")),
         )
 
 
