@@ -168,3 +168,65 @@ def test_an_expired_version_410_relists_and_watches_on(namespace: Namespace) -> 
         assert cache.state.phase is Phase.WATCHING and cache.error is None and cache.relists == 2
     finally:
         cache.stop()
+
+
+def test_stop_ends_the_watch_and_its_connection_at_once(namespace: Namespace) -> None:
+    """A watch is quiet until something changes; stop() used to leave the thread (and its
+    connection) waiting up to watch_seconds + 15 s for the server to end the watch."""
+    cache = WatchCache(Pods(namespace.admin, Settings(namespace=namespace.name))).start()
+    assert cache.wait_synced(10)
+    assert _eventually(lambda: cache._response is not None)  # the watch is open, and quiet
+    t0 = time.monotonic()
+    cache.stop()
+    assert cache.wait_stopped(3), "the watch thread still reads its stream"
+    assert time.monotonic() - t0 < 3
+    assert cache.error is None  # a stop is not a failure
+
+
+def test_a_failing_derive_is_an_error_state_and_the_cache_restarts(namespace: Namespace) -> None:
+    """An exception nobody expected (here from ``derive``) used to end the watch thread
+    silently while the cache kept answering with stale rows."""
+    broken = {"on": True}
+
+    def row(pod: dict[str, Any]) -> PodRow:
+        if broken["on"] and pod["metadata"]["name"] == "poison":
+            raise KeyError("a bug in derive")
+        return pod_row(pod)
+
+    cache = WatchCache(
+        Pods(namespace.admin, Settings(namespace=namespace.name)), derive=row
+    ).start()
+    try:
+        assert cache.wait_synced(10) and cache.healthy
+        _kwok_pod(namespace, "poison")
+        assert _eventually(lambda: cache.state.phase is Phase.ERROR), cache.state
+        assert "KeyError" in cache.state.reason and cache.error is not None
+        assert not cache.healthy  # readers go to the apiserver meanwhile
+        assert cache._thread is not None and cache._thread.is_alive()
+        assert _eventually(lambda: cache.failures >= 2)  # it keeps trying (with backoff)
+        broken["on"] = False
+        assert _eventually(lambda: "poison" in _rows(cache), timeout=30)
+        assert cache.state.phase is Phase.WATCHING and cache.healthy
+    finally:
+        cache.stop()
+
+
+def test_a_failing_on_change_is_an_error_state_too(namespace: Namespace) -> None:
+    calls: list[int] = []
+
+    def on_change(changes: list[Change]) -> None:
+        calls.append(len(changes))
+        if len(calls) == 2:  # the first event after the list
+            raise RuntimeError("a bug in on_change")
+
+    cache = WatchCache(
+        Pods(namespace.admin, Settings(namespace=namespace.name)), on_change=on_change
+    ).start()
+    try:
+        assert cache.wait_synced(10)
+        _kwok_pod(namespace, "trigger")
+        assert _eventually(lambda: cache.failures == 1)
+        assert _eventually(lambda: cache.healthy and cache.relists >= 2)  # listed afresh
+        assert "trigger" in _names(cache)
+    finally:
+        cache.stop()

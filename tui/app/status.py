@@ -19,6 +19,7 @@ PHASE_MARKS = {
     Phase.WATCHING: ("● live", "green"),
     Phase.POLLING: ("● polling (no watch permission)", "yellow"),
     Phase.RECONNECTING: ("● reconnecting", "red"),
+    Phase.ERROR: ("● list failed, restarting", "red"),
 }
 
 
@@ -41,6 +42,11 @@ def banner(connect_error: PodbayError | None, live_state: CacheState | None) -> 
         )
     if live_state is not None and live_state.phase is Phase.RECONNECTING:
         return f"Connection lost — reconnecting ({live_state.reason}); rows may be stale"
+    if live_state is not None and live_state.phase is Phase.ERROR:
+        return (
+            f"The live list failed ({live_state.reason}) — a podbay bug, see the log; "
+            "restarting it, rows may be stale"
+        )
     return None
 
 

@@ -5,7 +5,15 @@ fresh, a 410 Gone re-lists, errors reconnect with capped exponential backoff, an
 account without ``watch`` (the spec's Role has none) falls back to periodic listing.
 
 What the cache is doing is a :class:`CacheState`: a :class:`Phase` and, while reconnecting,
-the reason (typed, so a face reads the phase instead of parsing a sentence).
+the reason (typed, so a face reads the phase instead of parsing a sentence). An unexpected
+exception in the watch thread (a ``derive`` or ``on_change`` that fails) does not end it
+silently: the cache says :attr:`Phase.ERROR` (``error`` is set, so readers go to the
+apiserver instead of serving stale rows), logs the traceback and starts over with a fresh
+list after its backoff. ``stop`` shuts the watch's HTTP stream down, so the thread and its
+connection end at once, not when the server ends the watch.
+
+:class:`WatchCaches` is the one owner of a workbench's caches, at most ``MAX_CACHES`` of them:
+starting one more stops the least recently used (a REST client may name any namespace).
 
 An optional ``derive`` callable keeps one derived value per object (a list row, even its
 serialised JSON), recomputed only when that object changes: readers that serve the same
@@ -14,10 +22,13 @@ list many times pay for summarising once per change instead of once per read.
 
 from __future__ import annotations
 
+import contextlib
 import json
+import logging
 import threading
 import time
-from collections.abc import Callable, Iterable
+from collections import OrderedDict
+from collections.abc import Callable, Hashable, Iterable, Iterator
 from dataclasses import dataclass
 from enum import Enum
 from typing import Any, Generic, TypeVar, overload
@@ -27,9 +38,12 @@ from urllib3.exceptions import HTTPError, ProtocolError, ReadTimeoutError
 from tui.core.errors import ApiError, from_api_exception
 from tui.core.resources import Collection
 
-WATCH_SECONDS = 30  # server-side timeout of one watch request; bounds stop() latency
+WATCH_SECONDS = 30  # server-side timeout of one watch request
 POLL_SECONDS = 2.0
 MAX_BACKOFF = 30.0
+MAX_CACHES = 16  # running caches per owner (WatchCaches): one per kind and namespace in use
+
+log = logging.getLogger(__name__)
 
 D = TypeVar("D")
 Obj = dict[str, Any]
@@ -50,6 +64,7 @@ class Phase(Enum):
     WATCHING = "watching"  # listed, and watching from the last version seen
     POLLING = "polling"  # no watch permission: re-listing every poll_seconds
     RECONNECTING = "reconnecting"  # the last list or watch failed: retrying with backoff
+    ERROR = "error"  # the watch thread failed unexpectedly (a podbay bug): restarting with backoff
 
 
 @dataclass(frozen=True)
@@ -119,7 +134,9 @@ class WatchCache(Generic[D]):
         self.state = STARTING
         self.error: ApiError | None = None
         self.relists = 0
+        self.failures = 0  # unexpected exceptions the watch thread survived (Phase.ERROR)
         self._thread: threading.Thread | None = None
+        self._response: Any = None  # the open watch stream, for stop() to shut down
 
     # ---- reading ---------------------------------------------------------------------
     def items(self) -> list[Obj]:
@@ -182,7 +199,26 @@ class WatchCache(Generic[D]):
         return self
 
     def stop(self) -> None:
+        """End the cache now: its watch stream is shut down (the thread's read returns and
+        the connection is closed), a backoff or poll wait ends at once."""
         self._stop.set()
+        resp = self._response
+        if resp is not None:
+            # RuntimeError: the watch already ended and gave its connection back;
+            # ValueError: its response was closed already
+            with contextlib.suppress(OSError, HTTPError, RuntimeError, ValueError):
+                resp.shutdown()
+
+    def wait_stopped(self, timeout: float) -> bool:
+        """Whether the cache's thread ended within ``timeout`` (after ``stop``)."""
+        if self._thread is not None:
+            self._thread.join(timeout)
+        return self._thread is None or not self._thread.is_alive()
+
+    @property
+    def healthy(self) -> bool:
+        """Synced, and neither failing to reach the cluster nor broken: rows may be served."""
+        return self.synced.is_set() and self.error is None
 
     def wait_synced(self, timeout: float) -> bool:
         """Whether the cache holds a full list, waiting up to ``timeout`` for the first
@@ -229,8 +265,29 @@ class WatchCache(Generic[D]):
                 rv = None
                 self.state = CacheState(Phase.RECONNECTING, f"{type(exc).__name__}: {exc}")
                 self._tried.set()
+            except Exception as exc:  # a bug (derive, on_change): say so, start over
+                rv = None
+                self._failed(exc)
             self._stop.wait(backoff)
             backoff = min(backoff * 2, MAX_BACKOFF)
+
+    def _failed(self, exc: Exception) -> None:
+        """The watch thread caught what it did not expect: the rows may be stale or partly
+        applied, so readers are told (``error``) until a fresh list succeeds."""
+        if self._stop.is_set():
+            return
+        kind, ns = self.collection.kind.plural, self.namespace
+        log.exception("the %s cache of namespace %s failed; restarting it", kind, ns)
+        self.failures += 1
+        why = f"{type(exc).__name__}: {exc}"
+        self.error = ApiError(
+            500,
+            f"the {kind} cache of namespace {ns} failed ({why})",
+            "this is a podbay bug (the log has the traceback); the cache restarts by itself "
+            "and lists are read from the cluster meanwhile",
+        )
+        self.state = CacheState(Phase.ERROR, why)
+        self._tried.set()
 
     def _relist(self) -> str:
         data = self.collection.list_raw(self.namespace)
@@ -279,6 +336,9 @@ class WatchCache(Generic[D]):
         except ApiException as exc:
             action = f"watch {kind.plural} in namespace {self.namespace}"
             raise from_api_exception(exc, action) from exc
+        self._response = resp
+        if self._stop.is_set():  # stopped while the watch opened: stop() saw no stream
+            resp.close()
         buffer = b""
         try:
             for chunk in resp.stream(amt=65536):
@@ -297,7 +357,13 @@ class WatchCache(Generic[D]):
                     break
         except (ProtocolError, ReadTimeoutError):
             pass  # the server closed the stream; watch again from the last version
+        except (OSError, HTTPError, ValueError):
+            if not self._stop.is_set():  # (stop() shut the stream down: not an error)
+                raise
         finally:
+            self._response = None
+            if self._stop.is_set():
+                resp.close()  # a stream cut short: close its connection, do not pool it
             resp.release_conn()
         return rv
 
@@ -330,3 +396,52 @@ class WatchCache(Generic[D]):
     def _emit(self, changes: list[Change]) -> None:
         if self.on_change is not None:
             self.on_change(changes)
+
+
+class WatchCaches:
+    """The running caches of one owner (a workbench), by key (kind and namespace), at most
+    ``limit``: getting a new one stops the least recently used. Each use counts, so the
+    namespaces a face reads keep their caches while one-off names fall out."""
+
+    def __init__(self, limit: int = MAX_CACHES) -> None:
+        self.limit = limit
+        self._caches: OrderedDict[Hashable, WatchCache[Any]] = OrderedDict()
+        self._lock = threading.Lock()  # held only to look up and insert, never for I/O
+
+    def get(self, key: Hashable) -> WatchCache[Any] | None:
+        """The running cache of ``key`` (counted as a use), or None; starts nothing."""
+        with self._lock:
+            cache = self._caches.get(key)
+            if cache is not None:
+                self._caches.move_to_end(key)
+            return cache
+
+    def get_or_start(self, key: Hashable, make: Callable[[], WatchCache[Any]]) -> WatchCache[Any]:
+        """The cache of ``key``, started from ``make()`` if there is none (which may stop the
+        least recently used beyond ``limit``)."""
+        evicted: list[WatchCache[Any]] = []
+        with self._lock:
+            cache = self._caches.get(key)
+            if cache is not None:
+                self._caches.move_to_end(key)
+                return cache
+            cache = self._caches[key] = make().start()
+            while len(self._caches) > self.limit:
+                evicted.append(self._caches.popitem(last=False)[1])
+        for old in evicted:
+            old.stop()
+        return cache
+
+    def stop_all(self) -> None:
+        with self._lock:
+            caches = list(self._caches.values())
+            self._caches.clear()
+        for cache in caches:
+            cache.stop()
+
+    def __len__(self) -> int:
+        return len(self._caches)
+
+    def __iter__(self) -> Iterator[WatchCache[Any]]:
+        with self._lock:
+            return iter(list(self._caches.values()))

@@ -18,7 +18,7 @@ from tui.core.pods import PodRow, Pods
 from tui.core.resources import Collection
 from tui.core.services import Services
 from tui.core.settings import Settings
-from tui.core.watchcache import WatchCache
+from tui.core.watchcache import WatchCache, WatchCaches
 
 if TYPE_CHECKING:  # the client and the connection import kubernetes (~1 s): on first use
     from kubernetes import client
@@ -63,7 +63,7 @@ class Workbench:
         self._config_lock = threading.Lock()
         self._conn: Connection | None = None
         self._api: client.ApiClient | None = None
-        self._caches: dict[tuple[str, str], WatchCache[Any]] = {}
+        self._caches = WatchCaches()  # the least recently used stop beyond MAX_CACHES
 
     @property
     def connection(self) -> Connection:
@@ -108,13 +108,10 @@ class Workbench:
         lists directly instead of serving nothing."""
         collection = self.collection(kind)
         ns = collection.namespace(namespace)  # the allow-list check
-        key = (kind.plural, ns)
-        with self._lock:
-            cache = self._caches.get(key)
-            if cache is None:
-                cache = WatchCache(collection, ns, derive=kind.cache_row).start()
-                self._caches[key] = cache
-        return cache if cache.wait_synced(sync_timeout) and cache.error is None else None
+        cache = self._caches.get_or_start(
+            (kind.plural, ns), lambda: WatchCache(collection, ns, derive=kind.cache_row)
+        )
+        return cache if cache.wait_synced(sync_timeout) and cache.healthy else None
 
     def pod_cache(self, namespace: str, *, sync_timeout: float = 10.0) -> WatchCache[PodRow] | None:
         """The pod cache of ``namespace``, whose rows are kept serialised (see cache)."""
@@ -128,16 +125,11 @@ class Workbench:
     def ready_cache(self, kind: AnyKind, namespace: str) -> WatchCache[Any] | None:
         """The running, synced and healthy cache of ``kind`` in ``namespace``, or None;
         starts nothing and never blocks."""
-        with self._lock:
-            cache = self._caches.get((kind.plural, namespace))
-        if cache is None or not cache.synced.is_set() or cache.error is not None:
-            return None
-        return cache
+        cache = self._caches.get((kind.plural, namespace))
+        return cache if cache is not None and cache.healthy else None
 
     def _stop_caches(self) -> None:
-        for cache in self._caches.values():
-            cache.stop()
-        self._caches.clear()
+        self._caches.stop_all()
 
     def configure(self, changes: Mapping[str, Any]) -> Settings:
         """Change settings the way a settings form or PUT /config means it: ``changes`` are
