@@ -51,6 +51,25 @@ class Progress:
     error: PodbayError | None = None
 
 
+class _Stream:
+    """A follow's HTTP response as ``texts`` reads it, except that once the follower was
+    stopped, giving the connection back closes it: a stream shut down mid-body is no use to
+    the pool, and pooled it would hold its socket open until the pool reached for it."""
+
+    def __init__(self, resp: Any, stopped: threading.Event) -> None:
+        self._resp = resp
+        self._stopped = stopped
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self._resp, name)
+
+    def release_conn(self) -> None:
+        if self._stopped.is_set():
+            with contextlib.suppress(OSError, HTTPError):
+                self._resp.close()
+        self._resp.release_conn()
+
+
 class LogFollower:
     def __init__(
         self,
@@ -129,7 +148,7 @@ class LogFollower:
         self.progress = Progress(FollowState.FOLLOWING)
         self._settled.set()
         self._notify()
-        for text in texts(self._response):
+        for text in texts(_Stream(self._response, self._stop)):
             lines = text.split("\n")
             ended_line = not lines[-1]
             if ended_line:  # the piece ended with a newline

@@ -303,7 +303,8 @@ def endpoint(workbench: Workbench) -> Callable[[WebSocket], Any]:
                 except Exception:
                     log.exception("terminal %s: bridge failed", session.description)
             if ws.application_state == WebSocketState.CONNECTED:
-                with contextlib.suppress(RuntimeError, OSError):
+                # WebSocketDisconnect: the client went while the bridge ended
+                with contextlib.suppress(WebSocketDisconnect, RuntimeError, OSError):
                     await ws.close(1011, "terminal bridge ended")
 
     return terminal
