@@ -36,6 +36,10 @@ IN_CLUSTER_TOKEN = Path("/var/run/secrets/kubernetes.io/serviceaccount/token")
 class ConnectionSetupError(PodbayError):
     """Credentials or trust could not be set up (before any network traffic)."""
 
+    # podbay cannot reach a cluster until its settings change: REST answers 503 with the
+    # connection diagnosis, whose kubeconfig step says the same (docs/rest.md)
+    status = 503
+
 
 @dataclass(frozen=True)
 class Source:

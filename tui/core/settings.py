@@ -97,7 +97,10 @@ ENV_OVERRIDES: dict[str, str] = {
 
 
 class SettingsError(PodbayError):
-    pass
+    """The settings file cannot be read or written, or holds invalid settings: the state
+    of the server's file, not the request's fault (PUT /config answers 409)."""
+
+    status = 409
 
 
 def settings_path() -> Path:

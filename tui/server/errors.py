@@ -16,7 +16,7 @@ from pydantic import ValidationError
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from tui.core.diagnosis import diagnose
-from tui.core.errors import ApiError, PodbayError
+from tui.core.errors import PodbayError
 from tui.core.problems import problems, summary
 from tui.core.workbench import Workbench
 
@@ -73,7 +73,7 @@ def install(app: FastAPI, explain_503: Diagnose | None = None) -> None:
 
     @app.exception_handler(PodbayError)
     async def _podbay(_: Request, exc: PodbayError) -> JSONResponse:
-        status = exc.status if isinstance(exc, ApiError) else int(getattr(exc, "status", 503))
+        status = exc.status  # each cause its own (errors.py); 503 only for an unreachable cluster
         if status != 503 or explain_503 is None:
             return error_body(status, exc.what, exc.fix)
         diagnosis = await run_in_threadpool(explain_503)
