@@ -1,6 +1,11 @@
 """A TCP proxy in front of the sandbox's apiserver whose link can be cut and restored: a
 network fault for one client while every other client (kubelet, tests) keeps the apiserver.
 
+Two faults: ``cut`` closes every connection and refuses new ones (the client learns at once);
+``black_hole`` drops packets (nothing is closed, nothing gets through, new connections are
+accepted but never answered: the client learns only from its own timeouts), until
+``restore`` lets the held bytes through again.
+
 TLS passes through untouched (the apiserver's certificate names 127.0.0.1, so a kubeconfig
 pointing at the proxy verifies as it would against the apiserver)."""
 
@@ -20,6 +25,8 @@ class CuttableProxy:
         self._listener = socket.create_server(("127.0.0.1", 0))
         self.port = int(self._listener.getsockname()[1])
         self._cut = threading.Event()
+        self._flowing = threading.Event()  # cleared while black-holed
+        self._flowing.set()
         self._lock = threading.Lock()
         self._open: set[socket.socket] = set()
         self._closed = False
@@ -48,6 +55,11 @@ class CuttableProxy:
     def _pump(self, src: socket.socket, dst: socket.socket) -> None:
         try:
             while chunk := src.recv(65536):
+                # black-holed: the chunk is held (and, with nothing read, the sender's
+                # buffers fill up) until restore; nobody is told
+                while not self._flowing.wait(0.2):
+                    if self._closed:
+                        return
                 dst.sendall(chunk)
         except OSError:
             pass
@@ -70,8 +82,14 @@ class CuttableProxy:
         for s in live:
             self._drop(s)
 
+    def black_hole(self) -> None:
+        """Stop forwarding in both directions without closing anything: open connections go
+        quiet, new ones are accepted (TCP) and then never answered, until ``restore``."""
+        self._flowing.clear()
+
     def restore(self) -> None:
         self._cut.clear()
+        self._flowing.set()
 
     def close(self) -> None:
         self._closed = True

@@ -32,6 +32,12 @@ def _parser() -> argparse.ArgumentParser:
     p.add_argument("--context", metavar="NAME", help="kubeconfig context to use")
     p.add_argument("-n", "--namespace", metavar="NS", help="namespace to work in")
     p.add_argument(
+        "--request-timeout",
+        type=float,
+        metavar="SECONDS",
+        help="how long an API call may take before it fails (default: settings, 30)",
+    )
+    p.add_argument(
         "--sandbox",
         nargs="?",
         const="default",
@@ -178,7 +184,12 @@ def _session_settings(
         kubeconfig = str(sandbox_kubeconfig)
         doc = yaml.safe_load(sandbox_kubeconfig.read_text())
         context = context or (doc or {}).get("current-context") or None
-    return {"kubeconfig": kubeconfig, "context": context, "namespace": args.namespace}
+    return {
+        "kubeconfig": kubeconfig,
+        "context": context,
+        "namespace": args.namespace,
+        "request_timeout_seconds": args.request_timeout,
+    }
 
 
 def _open_workbench(args: argparse.Namespace) -> Workbench | int:

@@ -169,3 +169,21 @@ def test_expected_errors_keep_their_own_messages(
     assert main(["--sandbox", "Bad_Name"]) == 2
     err = capsys.readouterr().err
     assert "sandbox name 'Bad_Name' is not valid" in err and "unexpected" not in err
+
+
+def test_the_request_timeout_comes_from_the_file_the_environment_or_the_command_line(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    path = tmp_path / "settings.yaml"
+    path.write_text("request_timeout_seconds: 10\n")
+    monkeypatch.setenv("PODBAY_CONFIG", str(path))
+    assert settings_mod.Settings().request_timeout_seconds == 30  # kubectl users know 30 s
+    assert settings_mod.load().request_timeout_seconds == 10
+    env = {"PODBAY_REQUEST_TIMEOUT": "7"}
+    assert settings_mod.with_overrides(settings_mod.load(), env).request_timeout_seconds == 7
+    cli = _session_settings(_parser().parse_args(["--request-timeout", "2.5"]))
+    assert (
+        settings_mod.with_overrides(settings_mod.load(), env, **cli).request_timeout_seconds == 2.5
+    )
+    with pytest.raises(settings_mod.SettingsError, match="request_timeout_seconds"):
+        settings_mod.with_overrides(settings_mod.load(), {"PODBAY_REQUEST_TIMEOUT": "0"})

@@ -174,3 +174,36 @@ def test_exec_plugins_run_with_stdin_on_dev_null(tmp_path: Path) -> None:
         f"{KUBERNETES}: an exec plugin got stdin {status['token']!r}, not /dev/null, after "
         "libcompat.detach_exec_plugins"
     )
+
+
+def test_an_exec_websocket_handshake_times_out_when_asked() -> None:
+    """kubernetes connects the exec WebSocket with no timeout (create_websocket has no
+    parameter): libcompat replaces ws_client's ``WebSocket`` with one that takes the calling
+    thread's timeout, which works only while create_websocket looks it up there."""
+    from kubernetes.stream import ws_client
+
+    create = ws_client.create_websocket
+    assert "WebSocket" in create.__code__.co_names and create.__globals__ is vars(ws_client), (
+        f"{KUBERNETES}: create_websocket no longer builds ws_client.WebSocket; "
+        "libcompat.websocket_handshake_timeout no longer bounds the exec handshake"
+    )
+    silent = socket.create_server(("127.0.0.1", 0))  # accepts (the backlog), never answers
+    url = f"ws://127.0.0.1:{silent.getsockname()[1]}/"
+    raised: list[BaseException] = []
+
+    def handshake() -> None:
+        with libcompat.websocket_handshake_timeout(0.5):
+            try:
+                WSClient(Configuration(), url, None, False, binary=True)
+            except Exception as exc:
+                raised.append(exc)
+
+    thread = threading.Thread(target=handshake, daemon=True)
+    thread.start()
+    thread.join(10)
+    silent.close()
+    assert raised, (
+        f"{KUBERNETES} / {WEBSOCKET}: the handshake with a silent server still waits after "
+        "10 s despite libcompat.websocket_handshake_timeout(0.5)"
+    )
+    assert isinstance(raised[0], websocket.WebSocketTimeoutException | TimeoutError), raised

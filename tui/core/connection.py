@@ -14,12 +14,18 @@ import tempfile
 import warnings
 from dataclasses import dataclass, field
 from pathlib import Path
-from urllib.parse import urlsplit
+from types import TracebackType
+from typing import Any, Self
+from urllib.parse import parse_qs, urlsplit
 
 import yaml
 from cryptography import x509
 from kubernetes import client, config
 from kubernetes.config.config_exception import ConfigException
+from urllib3 import BaseHTTPResponse
+from urllib3.connectionpool import ConnectionPool
+from urllib3.exceptions import TimeoutError as Urllib3Timeout
+from urllib3.util.retry import Retry
 
 from tui.core import kubeconfigfile, libcompat
 from tui.core.errors import PodbayError
@@ -72,6 +78,7 @@ class Connection:
     namespace: str
     trust: list[TrustSource] = field(default_factory=list)
     verify: bool = True
+    request_timeout: float = 30.0  # seconds; settings.request_timeout_seconds
 
     @property
     def server(self) -> str:
@@ -82,8 +89,65 @@ class Connection:
         parts = urlsplit(self.server)
         return parts.hostname or "", parts.port or (443 if parts.scheme == "https" else 80)
 
-    def api_client(self) -> client.ApiClient:
-        return client.ApiClient(self.configuration)
+    def api_client(self) -> TimedApiClient:
+        return TimedApiClient(self.configuration, self.request_timeout)
+
+
+def is_stream(url: str) -> bool:
+    """Whether a request to ``url`` is a stream: a watch or a followed log."""
+    query = parse_qs(urlsplit(url).query)
+    return any(v.lower() in ("true", "1") for k in ("watch", "follow") for v in query.get(k, []))
+
+
+class TimedApiClient(client.ApiClient):
+    """An API client whose calls cannot hang: a call that names no ``_request_timeout`` fails
+    when the apiserver leaves it ``request_timeout`` seconds without an answer (connecting,
+    or waiting for the next bytes of the answer); a stream (a watch or a followed log, which
+    may rightly stay quiet for hours) has that to connect and for its headers, then none.
+    ``call_api`` is where every generated API method ends, after it validated its arguments
+    (which refuse a ``(connect, None)`` pair from a caller)."""
+
+    def __init__(self, configuration: client.Configuration, request_timeout: float) -> None:
+        super().__init__(configuration)
+        self.request_timeout = request_timeout
+
+    def call_api(
+        self,
+        method: str,
+        url: str,
+        header_params: Any = None,
+        body: Any = None,
+        post_params: Any = None,
+        _request_timeout: Any = None,
+    ) -> Any:
+        stream = _request_timeout is None and is_stream(url)
+        if _request_timeout is None:  # (connect, read): each read waits as long, no longer
+            _request_timeout = (self.request_timeout, self.request_timeout)
+        answer = super().call_api(method, url, header_params, body, post_params, _request_timeout)
+        if stream:  # then waits as long as the stream lasts
+            sock = getattr(getattr(answer.response, "connection", None), "sock", None)
+            if sock is not None:
+                sock.settimeout(None)
+        return answer
+
+
+class NoRetryAfterTimeout(Retry):
+    """urllib3's default retries (a refused or reset connection is tried again), except
+    after a timeout: the default would try a request that timed out three more times, so a
+    30 s timeout would fail after two minutes. A timeout is final and says so at once."""
+
+    def increment(
+        self,
+        method: str | None = None,
+        url: str | None = None,
+        response: BaseHTTPResponse | None = None,
+        error: Exception | None = None,
+        _pool: ConnectionPool | None = None,
+        _stacktrace: TracebackType | None = None,
+    ) -> Self:
+        if isinstance(error, Urllib3Timeout):
+            raise error.with_traceback(_stacktrace)
+        return super().increment(method, url, response, error, _pool, _stacktrace)
 
 
 def resolve_source(settings: Settings, env: dict[str, str] | None = None) -> Source:
@@ -154,6 +218,7 @@ def connect(settings: Settings) -> Connection:
     # Kept connections per host: the client's default (5 per CPU) is below the threads that
     # share one client (REST handlers, bounded parallel deletes); a miss is a TLS handshake.
     cfg.connection_pool_maxsize = max(cfg.connection_pool_maxsize, POOL_SIZE)
+    cfg.retries = NoRetryAfterTimeout(total=3, redirect=3)  # urllib3's default, but timeouts
     libcompat.detach_exec_plugins()
     try:
         for path in source.paths:  # the client would fail on a non-kubeconfig with a TypeError
@@ -190,7 +255,14 @@ def connect(settings: Settings) -> Connection:
             "check the file with 'kubectl config view'",
         ) from exc
     context = None if source.in_cluster else settings.context or contexts(settings)[1]
-    conn = Connection(cfg, source, context, settings.namespace, verify=cfg.verify_ssl)
+    conn = Connection(
+        cfg,
+        source,
+        context,
+        settings.namespace,
+        verify=cfg.verify_ssl,
+        request_timeout=settings.request_timeout_seconds,
+    )
     _install_trust(conn, settings)
     return conn
 

@@ -18,7 +18,7 @@ from typing import TYPE_CHECKING, Any
 from urllib3.exceptions import HTTPError
 
 from tui.core.age import format_age, parse_timestamp
-from tui.core.errors import ApiError, PodbayError, from_api_exception
+from tui.core.errors import PodbayError, from_api_exception, from_transport_error
 from tui.core.events import event_sort_key
 from tui.core.podstatus import pod_status
 from tui.core.resources import ApiResource
@@ -134,7 +134,7 @@ def _read(api: client.ApiClient, kind: ApiResource, name: str, namespace: str) -
     except ApiException as exc:
         raise from_api_exception(exc, action) from exc
     except HTTPError as exc:
-        raise ApiError(503, f"cannot {action}: {exc}", "check the connection") from exc
+        raise from_transport_error(exc, action) from exc
 
 
 def _list_or_why(
@@ -152,7 +152,7 @@ def _list_or_why(
             return f'not permitted (the account lacks "list {what}" in namespace {namespace})'
         return f"could not be listed ({from_api_exception(exc, f'list {what}').what})"
     except HTTPError as exc:
-        return f"could not be listed ({exc})"
+        return f"could not be listed ({from_transport_error(exc, f'list {what}').what})"
 
 
 # -- events ---------------------------------------------------------------------------------
@@ -551,7 +551,6 @@ def describe(api: client.ApiClient, kind: str, name: str, namespace: str) -> str
         raise PodbayError(
             f"cannot describe {kind!r}: podbay describes {_spoken(plurals, 'and')}",
             f"use kind {_spoken(singulars, 'or')}",
-            status=422,  # the caller's mistake
         )
     obj = _read(api, found.api, name, namespace)
     return found.describe(api, obj, dt.datetime.now(dt.UTC))

@@ -3,23 +3,16 @@
 from __future__ import annotations
 
 import json
+import re
+from typing import Any
 
 
 class PodbayError(Exception):
-    """An error for people: ``what`` happened, ``fix`` says what to do (never a traceback).
+    """An error for people: ``what`` happened, ``fix`` says what to do (never a traceback)."""
 
-    ``status`` is the HTTP status the REST face answers with, one per cause: each subclass
-    sets its own (503 only for a cluster podbay cannot reach, which REST explains with the
-    connection diagnosis). This default is for an error no subclass names: a failure on
-    podbay's side, reported with its ``what`` and ``fix``, not as a network problem."""
-
-    status: int = 500
-
-    def __init__(self, what: str, fix: str = "", *, status: int | None = None) -> None:
+    def __init__(self, what: str, fix: str = "") -> None:
         self.what = what
         self.fix = fix
-        if status is not None:
-            self.status = status
         super().__init__(f"{what} ({fix})" if fix else what)
 
 
@@ -65,25 +58,11 @@ def from_api_exception(exc: Exception, action: str) -> ApiError:
             "check the name and namespace",
             reason,
         )
-    if status == 409 and reason == "AlreadyExists":
+    if status == 409:
         return ApiError(
             409,
             f"cannot {action}: {message}",
             "pick another name or delete the existing object first",
-            reason,
-        )
-    if status == 409:  # Conflict: changed since read (a delete's UID precondition: resources.py)
-        return ApiError(
-            409,
-            f"cannot {action}: it changed since podbay read it ({message})",
-            "reload it and try again",
-            reason,
-        )
-    if status == 429:
-        return ApiError(
-            429,
-            f"cannot {action}: the apiserver is throttling requests ({message or 'HTTP 429'})",
-            "wait a few seconds and retry",
             reason,
         )
     if status == 422 or status == 400:
@@ -108,12 +87,53 @@ def from_api_exception(exc: Exception, action: str) -> ApiError:
             f"cannot {action}: the cluster is unreachable ({exc})",
             "Settings > Test connection diagnoses the connection",
         )
-    # The apiserver's own failure is a bad gateway (502), never podbay's 500; its 503/504
-    # (overloaded, timed out) keep their status.
     return ApiError(
-        status if status in (503, 504) else 502,
-        f"cannot {action}: the apiserver answered HTTP {status} "
-        f"{message or getattr(exc, 'reason', '')}",
-        "retry; if it persists, check the apiserver (its log says why)",
+        status if status >= 500 else 502,
+        f"cannot {action}: HTTP {status} {message or getattr(exc, 'reason', '')}",
+        "retry; if it persists, check the apiserver",
         reason,
+    )
+
+
+_TIMEOUT_SECONDS = re.compile(r"timeout=([0-9.]+)\)")
+
+
+def timed_out(exc: BaseException) -> bool:
+    """Whether ``exc`` (from urllib3 or a socket, perhaps wrapped) is a timeout."""
+    from urllib3.exceptions import MaxRetryError
+    from urllib3.exceptions import TimeoutError as Urllib3Timeout
+
+    seen: set[int] = set()
+    cur: BaseException | None = exc
+    while cur is not None and id(cur) not in seen:
+        seen.add(id(cur))
+        if isinstance(cur, Urllib3Timeout | TimeoutError):  # socket.timeout is TimeoutError
+            return True
+        if type(cur).__name__ == "WebSocketTimeoutException":
+            return True
+        reason = cur.reason if isinstance(cur, MaxRetryError) else None
+        cur = reason or cur.__cause__ or cur.__context__
+    return False
+
+
+def from_transport_error(exc: BaseException, action: str, seconds: float | None = None) -> ApiError:
+    """A call that got no HTTP answer: 504 when it timed out (which call, after how long:
+    ``seconds`` or what urllib3 says, what to check), else 503 (refused or broken)."""
+    if not timed_out(exc):
+        return ApiError(
+            503,
+            f"cannot {action}: the cluster is unreachable ({exc})",
+            "Settings > Test connection diagnoses the connection",
+        )
+    found = _TIMEOUT_SECONDS.search(str(exc))
+    seconds = float(found.group(1)) if found and seconds is None else seconds
+    within = f" within {seconds:g} s" if seconds is not None else " in time"
+    pool: Any = getattr(exc, "pool", None) or getattr(getattr(exc, "reason", None), "pool", None)
+    where = f" at {pool.host}:{pool.port}" if getattr(pool, "host", None) else ""
+    return ApiError(
+        504,
+        f"cannot {action}: the apiserver{where} did not answer{within} (timed out)",
+        "check that the apiserver is up and that nothing between drops the traffic (VPN, "
+        "proxy, firewall); Settings > Test connection diagnoses the connection; if the "
+        "cluster is only slow, raise request_timeout_seconds (--request-timeout)",
     )

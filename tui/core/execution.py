@@ -15,9 +15,11 @@ from kubernetes import client
 from kubernetes.client.exceptions import ApiException
 from kubernetes.stream import stream
 
-from tui.core.errors import ApiError, from_api_exception
+from tui.core import libcompat
+from tui.core.errors import ApiError, from_api_exception, from_transport_error, timed_out
 
 STDOUT, STDERR, ERROR = 1, 2, 3
+HANDSHAKE_SECONDS = 30.0  # for an API client that is not a TimedApiClient (settings' default)
 _HANDSHAKE = re.compile(r"Handshake status (\d{3})")
 _KWOK_EXIT = re.compile(r"exit status (\d+)")
 
@@ -96,22 +98,29 @@ def open_websocket(
     action = action or f"exec in pod {pod} in namespace {namespace}"
     kwargs: dict[str, Any] = {"container": container} if container else {}
     private = client.ApiClient(api.configuration)
+    # the handshake may take what any call may (TimedApiClient), then the stream has none
+    timeout = getattr(api, "request_timeout", HANDSHAKE_SECONDS)
     try:
         core: Any = client.CoreV1Api(private)
-        return stream(
-            core.connect_get_namespaced_pod_exec,
-            pod,
-            namespace,
-            command=command,
-            stderr=True,
-            stdin=stdin,
-            stdout=True,
-            tty=tty,
-            binary=True,
-            _preload_content=False,
-            **kwargs,
-        )
+        with libcompat.websocket_handshake_timeout(timeout):
+            ws = stream(
+                core.connect_get_namespaced_pod_exec,
+                pod,
+                namespace,
+                command=command,
+                stderr=True,
+                stdin=stdin,
+                stdout=True,
+                tty=tty,
+                binary=True,
+                _preload_content=False,
+                **kwargs,
+            )
+        ws.sock.settimeout(None)
+        return ws
     except ApiException as exc:
+        if timed_out(exc):  # the client wraps every handshake failure as status 0
+            raise from_transport_error(exc, action, timeout) from exc
         raise _handshake_error(exc, action) from exc
     finally:
         private.close()

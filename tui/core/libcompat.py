@@ -12,6 +12,9 @@ one fails there, loudly, rather than as a slow log viewer or a plugin that grabs
 * kubernetes (``config.exec_provider``): credential plugins run with the terminal's stdin and
   stderr when stdout is a TTY, and there is no hook to say otherwise; the module's globals
   ``subprocess`` and ``sys`` are replaced (the one private thing podbay relies on).
+* kubernetes (``stream.ws_client``): the exec WebSocket is connected with no timeout and no
+  parameter to give one; the module's ``WebSocket`` class is replaced by one that takes the
+  timeout the calling thread asked for (``websocket_handshake_timeout``).
 """
 
 from __future__ import annotations
@@ -19,10 +22,17 @@ from __future__ import annotations
 import functools
 import subprocess
 import sys
-from collections.abc import Callable
+import threading
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from typing import Any
 
-__all__ = ["close_websocket_now", "detach_exec_plugins", "read1_of"]
+__all__ = [
+    "close_websocket_now",
+    "detach_exec_plugins",
+    "read1_of",
+    "websocket_handshake_timeout",
+]
 
 
 # ---- urllib3: followed logs ---------------------------------------------------------------
@@ -43,6 +53,40 @@ def close_websocket_now(ws: Any) -> None:
     handshake), then the client marked closed (``is_open()`` False)."""
     ws.sock.shutdown()
     ws.close()  # the websocket is no longer connected: this only marks the client closed
+
+
+_handshake = threading.local()  # .timeout: what this thread's next exec handshake may take
+
+
+@contextmanager
+def websocket_handshake_timeout(seconds: float) -> Iterator[None]:
+    """Inside the block, this thread's exec WebSockets (``kubernetes.stream.stream``) give up
+    connecting (TCP, TLS, the upgrade) after ``seconds``: kubernetes' ``create_websocket``
+    builds a ``websocket.WebSocket`` and connects it with no timeout. The socket keeps that
+    timeout afterwards: callers that wait on it set their own (``ws.sock.settimeout``)."""
+    from kubernetes.stream import ws_client
+
+    module: Any = ws_client  # its WebSocket is an import of websocket-client's
+    if not getattr(module.WebSocket, "podbay_timed", False):
+        module.WebSocket = _timed_websocket(module.WebSocket)
+    _handshake.timeout = seconds
+    try:
+        yield
+    finally:
+        _handshake.timeout = None
+
+
+def _timed_websocket(base: Any) -> Any:
+    """``base`` (websocket-client's WebSocket) taking the calling thread's handshake timeout."""
+
+    class TimedWebSocket(base):  # type: ignore[misc]
+        podbay_timed = True
+
+        def __init__(self, *args: Any, **kwargs: Any) -> None:
+            super().__init__(*args, **kwargs)
+            self.sock_opt.timeout = getattr(_handshake, "timeout", None)
+
+    return TimedWebSocket
 
 
 # ---- kubernetes: exec-credential plugins ---------------------------------------------------

@@ -14,7 +14,7 @@ from kubernetes.client.exceptions import ApiException
 from urllib3.exceptions import HTTPError, ProtocolError, ReadTimeoutError
 
 from tui.core import libcompat
-from tui.core.errors import ApiError, from_api_exception
+from tui.core.errors import ApiError, from_api_exception, from_transport_error
 
 MAX_BYTES = 10 * 1024 * 1024  # a one-shot read never holds more than this
 _KUBELET_LOST = "unable to retrieve container logs for "
@@ -57,7 +57,7 @@ def read(api: client.ApiClient, q: LogQuery) -> str:
     except ApiException as exc:
         raise from_api_exception(exc, _action(q)) from exc
     except HTTPError as exc:
-        raise ApiError(503, f"cannot {_action(q)}: {exc}", "check the connection") from exc
+        raise from_transport_error(exc, _action(q)) from exc
     text = data[-MAX_BYTES:].decode("utf-8", "replace")
     if text.startswith(_KUBELET_LOST) and "\n" not in text.strip():
         # The kubelet answers 200 with this sentence when the container's log is gone.
@@ -84,7 +84,7 @@ def open_follow(api: client.ApiClient, q: LogQuery, *, idle_timeout: float | Non
     except ApiException as exc:
         raise from_api_exception(exc, _action(q)) from exc
     except HTTPError as exc:
-        raise ApiError(503, f"cannot {_action(q)}: {exc}", "check the connection") from exc
+        raise from_transport_error(exc, _action(q)) from exc
 
 
 def texts(resp: Any) -> Iterator[str]:

@@ -8,7 +8,7 @@ from typing import TYPE_CHECKING, Any
 
 from urllib3.exceptions import HTTPError
 
-from tui.core.errors import ApiError, PodbayError, from_api_exception
+from tui.core.errors import ApiError, PodbayError, from_api_exception, from_transport_error
 
 if TYPE_CHECKING:  # kubernetes takes ~1 s to import: on first use only
     from kubernetes import client
@@ -44,16 +44,11 @@ def list_namespaces(api: client.ApiClient) -> list[str]:
             ) from exc
         raise error from exc
     except HTTPError as exc:
-        raise ApiError(
-            503,
-            f"cannot {LIST_NAMESPACES}: the cluster is unreachable ({exc})",
-            "Settings > Test connection diagnoses the connection",
-        ) from exc
+        raise from_transport_error(exc, LIST_NAMESPACES) from exc
     except (ValueError, KeyError, TypeError) as exc:
         raise PodbayError(
             f"cannot {LIST_NAMESPACES}: the apiserver's answer is not a namespace list ({exc})",
             "retry; if it persists, check the apiserver",
-            status=502,  # the apiserver, or what stands in front of it, answered nonsense
         ) from exc
 
 

@@ -908,7 +908,7 @@ class ClusterSource:
         from kubernetes.client.exceptions import ApiException
         from urllib3.exceptions import HTTPError
 
-        from tui.core.errors import from_api_exception
+        from tui.core.errors import from_api_exception, from_transport_error
 
         ns = self.wb.pods.namespace(self.namespace)
         action = f"list events in namespace {ns}"
@@ -922,7 +922,7 @@ class ClusterSource:
         except ApiException as exc:
             raise from_api_exception(exc, action) from exc
         except HTTPError as exc:
-            raise ApiError(503, f"cannot {action}: {exc}", "check the connection") from exc
+            raise from_transport_error(exc, action) from exc
 
     def logs(self, target: LogTarget, tail: int) -> list[str]:
         from tui.core.logs import LogQuery, read

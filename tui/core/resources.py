@@ -9,7 +9,7 @@ from typing import TYPE_CHECKING, Any, Protocol
 
 from urllib3.exceptions import HTTPError
 
-from tui.core.errors import ApiError, PodbayError, from_api_exception
+from tui.core.errors import PodbayError, from_api_exception, from_transport_error
 from tui.core.models import MANAGED_BY, MANAGER
 from tui.core.settings import Settings
 
@@ -96,8 +96,8 @@ class Collection:
             return data
         except ApiException as exc:
             raise from_api_exception(exc, action) from exc
-        except HTTPError as exc:
-            raise ApiError(503, f"cannot {action}: {exc}", "check the connection") from exc
+        except HTTPError as exc:  # no answer: 504 when it timed out, else 503
+            raise from_transport_error(exc, action) from exc
 
     def list_raw(self, namespace: str | None = None, label_selector: str = "") -> dict[str, Any]:
         """The list as plain JSON: model objects are ~8x slower to build at 5,000 items."""
@@ -152,17 +152,11 @@ class Collection:
         """Delete ``name``; with ``uid`` only that very object (409 if it was replaced)."""
         ns = self.namespace(namespace)
         body = {"preconditions": {"uid": uid}} if uid else None
-        action = f"delete {self.kind.singular} {name} in namespace {ns}"
-        try:
-            self._call("delete", action, name, ns, grace_period_seconds=grace_seconds, body=body)
-        except PodbayError as exc:
-            if uid and exc.status == 409:  # the UID precondition: not the object chosen
-                raise PodbayError(
-                    f"cannot {action}: it was replaced since it was chosen (another "
-                    f"{self.kind.singular} has its name now)",
-                    f"the new {self.kind.singular} was left alone; reload the list and choose "
-                    "again if it should go",
-                    status=409,
-                ) from exc
-            raise
-
+        self._call(
+            "delete",
+            f"delete {self.kind.singular} {name} in namespace {ns}",
+            name,
+            ns,
+            grace_period_seconds=grace_seconds,
+            body=body,
+        )

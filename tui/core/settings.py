@@ -57,6 +57,13 @@ class Settings(BaseModel):
     protect_selector: str = "app=opencode-manager"
     default_resources: Resources = Field(default_factory=Resources)
     default_ttl_seconds: int | None = Field(default=None, ge=1, le=7 * 24 * 3600)
+    request_timeout_seconds: float = Field(
+        default=30.0,
+        gt=0,
+        le=3600,
+        description="how long an API call may take (kubectl's --request-timeout); streams "
+        "(watches, followed logs, terminals) use it to connect and then run without one",
+    )
 
     @field_validator("namespace")
     @classmethod
@@ -92,6 +99,7 @@ ENV_OVERRIDES: dict[str, str] = {
     "PODBAY_KUBECONFIG": "kubeconfig",
     "PODBAY_CONTEXT": "context",
     "PODBAY_EXTRA_CA_FILE": "extra_ca_file",
+    "PODBAY_REQUEST_TIMEOUT": "request_timeout_seconds",
     "NODE_EXTRA_CA_CERTS": "extra_ca_file",  # the spec's variable, honoured as-is
 }
 

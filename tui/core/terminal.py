@@ -40,7 +40,7 @@ from urllib3.exceptions import HTTPError
 from websocket import ABNF, WebSocketException
 
 from tui.core import execution, libcompat
-from tui.core.errors import ApiError, PodbayError, from_api_exception
+from tui.core.errors import ApiError, PodbayError, from_api_exception, from_transport_error
 from tui.core.execution import exit_code_of, open_websocket
 
 log = logging.getLogger("podbay.terminal")
@@ -160,9 +160,7 @@ def _preflight(
             return container
         raise from_api_exception(exc, f"get pod {pod} in namespace {namespace}") from exc
     except HTTPError as exc:
-        raise ApiError(
-            503, f"cannot get pod {pod} in namespace {namespace}: {exc}", "check the connection"
-        ) from exc
+        raise from_transport_error(exc, f"get pod {pod} in namespace {namespace}") from exc
     return _running_container(json.loads(resp.data), pod, container)
 
 

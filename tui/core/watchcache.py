@@ -35,7 +35,7 @@ from typing import Any, Generic, TypeVar, overload
 
 from urllib3.exceptions import HTTPError, ProtocolError, ReadTimeoutError
 
-from tui.core.errors import ApiError, from_api_exception
+from tui.core.errors import ApiError, from_api_exception, from_transport_error
 from tui.core.resources import Collection
 
 WATCH_SECONDS = 30  # server-side timeout of one watch request
@@ -323,6 +323,10 @@ class WatchCache(Generic[D]):
 
         kind = self.collection.kind
         call = getattr(self.collection.client, kind.method("list"))
+        action = f"watch {kind.plural} in namespace {self.namespace}"
+        # The server ends the watch after watch_seconds; silence for a request timeout more
+        # than that means the stream is dead (packets dropped), not quiet.
+        timeout = self.collection.settings.request_timeout_seconds
         try:
             resp = call(
                 self.namespace,
@@ -331,10 +335,9 @@ class WatchCache(Generic[D]):
                 allow_watch_bookmarks=True,
                 timeout_seconds=self.watch_seconds,
                 _preload_content=False,
-                _request_timeout=(10, self.watch_seconds + 15),
+                _request_timeout=(timeout, self.watch_seconds + timeout),
             )
         except ApiException as exc:
-            action = f"watch {kind.plural} in namespace {self.namespace}"
             raise from_api_exception(exc, action) from exc
         self._response = resp
         if self._stop.is_set():  # stopped while the watch opened: stop() saw no stream
@@ -355,7 +358,9 @@ class WatchCache(Generic[D]):
                     self._emit(batch)
                 if self._stop.is_set():
                     break
-        except (ProtocolError, ReadTimeoutError):
+        except ReadTimeoutError as exc:  # reconnecting, and the faces say so
+            raise from_transport_error(exc, action) from exc
+        except ProtocolError:
             pass  # the server closed the stream; watch again from the last version
         except (OSError, HTTPError, ValueError):
             if not self._stop.is_set():  # (stop() shut the stream down: not an error)
