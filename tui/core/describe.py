@@ -551,7 +551,9 @@ def describe(api: client.ApiClient, kind: str, name: str, namespace: str) -> str
         raise PodbayError(
             f"cannot describe {kind!r}: podbay describes {_spoken(plurals, 'and')}",
             f"use kind {_spoken(singulars, 'or')}",
+            status=422,  # the caller's mistake
         )
+
     obj = _read(api, found.api, name, namespace)
     return found.describe(api, obj, dt.datetime.now(dt.UTC))
 

@@ -8,11 +8,21 @@ from typing import Any
 
 
 class PodbayError(Exception):
-    """An error for people: ``what`` happened, ``fix`` says what to do (never a traceback)."""
+    """An error for people: ``what`` happened, ``fix`` says what to do (never a traceback).
 
-    def __init__(self, what: str, fix: str = "") -> None:
+    ``status`` is the HTTP status the REST face answers with, one per cause: each subclass
+    sets its own (503 only for a cluster podbay cannot reach, which REST explains with the
+    connection diagnosis). This default is for an error no subclass names: a failure on
+    podbay's side, reported with its ``what`` and ``fix``, not as a network problem."""
+
+    status: int = 500
+
+    def __init__(self, what: str, fix: str = "", *, status: int | None = None) -> None:
         self.what = what
         self.fix = fix
+        if status is not None:
+            self.status = status
+
         super().__init__(f"{what} ({fix})" if fix else what)
 
 
@@ -58,11 +68,25 @@ def from_api_exception(exc: Exception, action: str) -> ApiError:
             "check the name and namespace",
             reason,
         )
-    if status == 409:
+    if status == 409 and reason == "AlreadyExists":
         return ApiError(
             409,
             f"cannot {action}: {message}",
             "pick another name or delete the existing object first",
+            reason,
+        )
+    if status == 409:  # Conflict: changed since read (a delete's UID precondition: resources.py)
+        return ApiError(
+            409,
+            f"cannot {action}: it changed since podbay read it ({message})",
+            "reload it and try again",
+            reason,
+        )
+    if status == 429:
+        return ApiError(
+            429,
+            f"cannot {action}: the apiserver is throttling requests ({message or 'HTTP 429'})",
+            "wait a few seconds and retry",
             reason,
         )
     if status == 422 or status == 400:
@@ -87,10 +111,13 @@ def from_api_exception(exc: Exception, action: str) -> ApiError:
             f"cannot {action}: the cluster is unreachable ({exc})",
             "Settings > Test connection diagnoses the connection",
         )
+    # The apiserver's own failure is a bad gateway (502), never podbay's 500; its 503/504
+    # (overloaded, timed out) keep their status.
     return ApiError(
-        status if status >= 500 else 502,
-        f"cannot {action}: HTTP {status} {message or getattr(exc, 'reason', '')}",
-        "retry; if it persists, check the apiserver",
+        status if status in (503, 504) else 502,
+        f"cannot {action}: the apiserver answered HTTP {status} "
+        f"{message or getattr(exc, 'reason', '')}",
+        "retry; if it persists, check the apiserver (its log says why)",
         reason,
     )
 

@@ -49,6 +49,7 @@ def list_namespaces(api: client.ApiClient) -> list[str]:
         raise PodbayError(
             f"cannot {LIST_NAMESPACES}: the apiserver's answer is not a namespace list ({exc})",
             "retry; if it persists, check the apiserver",
+            status=502,  # the apiserver, or what stands in front of it, answered nonsense
         ) from exc
 
 

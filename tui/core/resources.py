@@ -152,11 +152,16 @@ class Collection:
         """Delete ``name``; with ``uid`` only that very object (409 if it was replaced)."""
         ns = self.namespace(namespace)
         body = {"preconditions": {"uid": uid}} if uid else None
-        self._call(
-            "delete",
-            f"delete {self.kind.singular} {name} in namespace {ns}",
-            name,
-            ns,
-            grace_period_seconds=grace_seconds,
-            body=body,
-        )
+        action = f"delete {self.kind.singular} {name} in namespace {ns}"
+        try:
+            self._call("delete", action, name, ns, grace_period_seconds=grace_seconds, body=body)
+        except PodbayError as exc:
+            if uid and exc.status == 409:  # the UID precondition: not the object chosen
+                raise PodbayError(
+                    f"cannot {action}: it was replaced since it was chosen (another "
+                    f"{self.kind.singular} has its name now)",
+                    f"the new {self.kind.singular} was left alone; reload the list and choose "
+                    "again if it should go",
+                    status=409,
+                ) from exc
+            raise
