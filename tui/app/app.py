@@ -9,6 +9,7 @@ from textual.app import App, SystemCommand
 from textual.screen import Screen
 
 from tui.app.browser import Browser
+from tui.app.buglog import EngineLog, log_to_file, stop_logging_to_file
 from tui.core.kinds import KINDS
 from tui.core.workbench import Workbench
 
@@ -35,8 +36,11 @@ class PodbayApp(App[None]):
         super().__init__()
         self.workbench = workbench
         self.clock = clock
+        self._engine_log: EngineLog | None = None
 
     def on_mount(self) -> None:
+        # the engine's warnings and tracebacks go to the log file, not onto the screen
+        self._engine_log = log_to_file()
         self.push_screen(Browser(self.workbench))
 
     def get_system_commands(self, screen: Screen[object]) -> Iterable[SystemCommand]:
@@ -72,7 +76,8 @@ class PodbayApp(App[None]):
         return super().check_action(action, parameters)
 
     def on_unmount(self) -> None:
-        self.workbench.close()
+        self.workbench.close()  # first: its threads may still log while they stop
+        stop_logging_to_file(self._engine_log)
 
 
 def make_app(workbench: Workbench, *, clock: Callable[[], float] = time.time) -> PodbayApp:
