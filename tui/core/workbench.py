@@ -11,14 +11,14 @@ from typing import TYPE_CHECKING, Any
 
 from tui.core import kubeconfigfile
 from tui.core import settings as settings_mod
-from tui.core.errors import PodbayError
+from tui.core.errors import ApiError, PodbayError
 from tui.core.ingresses import Ingresses
 from tui.core.kinds import PODS, AnyKind
 from tui.core.pods import PodRow, Pods
 from tui.core.resources import Collection
 from tui.core.services import Services
 from tui.core.settings import Settings
-from tui.core.watchcache import WatchCache, WatchCaches
+from tui.core.watchcache import Phase, WatchCache, WatchCaches
 
 if TYPE_CHECKING:  # the client and the connection import kubernetes (~1 s): on first use
     from kubernetes import client
@@ -105,13 +105,21 @@ class Workbench:
     ) -> WatchCache[Any] | None:
         """A live cache of ``kind`` in ``namespace`` (started on first use; it keeps each
         object's ``kind.cache_row`` too); None if it cannot sync in time, so the caller
-        lists directly instead of serving nothing."""
+        lists directly instead of serving nothing; the 504 of its first list if that timed
+        out just now (a black-holed apiserver: the caller's own list would wait as long)."""
         collection = self.collection(kind)
         ns = collection.namespace(namespace)  # the allow-list check
         cache = self._caches.get_or_start(
             (kind.plural, ns), lambda: WatchCache(collection, ns, derive=kind.cache_row)
         )
-        return cache if cache.wait_synced(sync_timeout) and cache.healthy else None
+        starting = cache.state.phase is Phase.STARTING
+        if cache.wait_synced(sync_timeout) and cache.healthy:
+            return cache
+        error = cache.error
+        if starting and error is not None and error.status == 504 and not cache.synced.is_set():
+            # its first list timed out just now: a list of the caller's would wait as long
+            raise ApiError(504, error.what, error.fix, error.reason) from error
+        return None
 
     def pod_cache(self, namespace: str, *, sync_timeout: float = 10.0) -> WatchCache[PodRow] | None:
         """The pod cache of ``namespace``, whose rows are kept serialised (see cache)."""
