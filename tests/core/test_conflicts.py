@@ -7,7 +7,7 @@ import pytest
 
 from tests.conftest import Namespace
 from tests.kube_helpers import pod_manifest
-from tui.core.errors import PodbayError
+from tui.core.errors import ApiError
 from tui.core.pods import Pods
 from tui.core.settings import Settings
 
@@ -19,7 +19,7 @@ def test_a_taken_name_and_a_replaced_object_say_different_things(namespace: Name
     pods = Pods(namespace.admin, Settings(namespace=ns))
     manifest = pod_manifest("web", kwok=True)
     pods.create_manifest(manifest)
-    with pytest.raises(PodbayError) as taken:
+    with pytest.raises(ApiError) as taken:
         pods.create_manifest(pod_manifest("web", kwok=True))
     assert taken.value.status == 409
     assert f"cannot create pod web in namespace {ns}" in taken.value.what
@@ -27,7 +27,7 @@ def test_a_taken_name_and_a_replaced_object_say_different_things(namespace: Name
     assert "pick another name" in taken.value.fix
 
     chosen_uid = "the-uid-of-a-web-that-was-deleted"
-    with pytest.raises(PodbayError) as replaced:
+    with pytest.raises(ApiError) as replaced:
         pods.delete("web", ns, uid=chosen_uid)
     assert replaced.value.status == 409
     assert f"cannot delete pod web in namespace {ns}" in replaced.value.what

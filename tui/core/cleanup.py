@@ -13,7 +13,7 @@ from concurrent.futures import ThreadPoolExecutor
 from dataclasses import asdict, dataclass, field
 from typing import Any
 
-from tui.core.errors import ApiError, PodbayError
+from tui.core.errors import ApiError
 from tui.core.identity import OwnPod
 from tui.core.identity import own_pod as running_in
 from tui.core.models import MANAGED_BY, MANAGER
@@ -142,14 +142,14 @@ def delete_candidates(
     (403, 422) is an error of that pod. When the cluster cannot be reached or fails (5xx),
     the cleanup did not do its work: ApiError with that status, naming what was deleted."""
 
-    def delete(c: Candidate) -> tuple[Candidate, PodbayError | None]:
+    def delete(c: Candidate) -> tuple[Candidate, ApiError | None]:
         try:
             pods.delete(c.name, namespace, uid=c.uid)
-        except PodbayError as exc:
+        except ApiError as exc:
             return c, exc
         return c, None
 
-    failed: list[PodbayError] = []
+    failed: list[ApiError] = []
     with ThreadPoolExecutor(max_workers=MAX_PARALLEL_DELETES) as pool:
         for cand, exc in pool.map(delete, chosen):
             if exc is None:
@@ -169,7 +169,7 @@ def delete_candidates(
 
 
 def _unfinished(
-    namespace: str, chosen: list[Candidate], result: CleanupResult, first: PodbayError
+    namespace: str, chosen: list[Candidate], result: CleanupResult, first: ApiError
 ) -> ApiError:
     """The cleanup stopped short because the cluster did not answer (or failed): what was
     deleted, and the first failure with its own status and fix."""
@@ -183,5 +183,5 @@ def _unfinished(
         f"{first.fix}; then run cleanup again (it deletes only what is still finished)"
         if first.fix
         else "run cleanup again once the cluster answers",
-        getattr(first, "reason", ""),
+        first.reason,
     )

@@ -9,7 +9,7 @@ from typing import TYPE_CHECKING, Any, Protocol
 
 from urllib3.exceptions import HTTPError
 
-from tui.core.errors import PodbayError, from_api_exception, from_transport_error
+from tui.core.errors import ApiError, PodbayError, from_api_exception, from_transport_error
 from tui.core.models import MANAGED_BY, MANAGER
 from tui.core.settings import Settings
 
@@ -155,13 +155,14 @@ class Collection:
         action = f"delete {self.kind.singular} {name} in namespace {ns}"
         try:
             self._call("delete", action, name, ns, grace_period_seconds=grace_seconds, body=body)
-        except PodbayError as exc:
+        except ApiError as exc:
             if uid and exc.status == 409:  # the UID precondition: not the object chosen
-                raise PodbayError(
+                raise ApiError(
+                    409,
                     f"cannot {action}: it was replaced since it was chosen (another "
                     f"{self.kind.singular} has its name now)",
                     f"the new {self.kind.singular} was left alone; reload the list and choose "
                     "again if it should go",
-                    status=409,
+                    exc.reason,
                 ) from exc
             raise
