@@ -80,6 +80,11 @@ def usage() -> Usage:
     return Usage(fds, threading.active_count(), rss)
 
 
+def _leftovers() -> list[str]:
+    """Threads of log followers and terminals still running."""
+    return [t.name for t in threading.enumerate() if t.name.startswith(("logs-", "terminal"))]
+
+
 def _within(now: Usage, start: Usage) -> bool:
     return (
         now.fds <= start.fds * 1.1
@@ -211,12 +216,12 @@ def _soak(port: int, wb: Workbench, real_node: Namespace, errors: _Errors) -> No
         open_now.popleft()()
     took = time.monotonic() - t0
 
+    # A closed terminal's thread still hangs its shell up (one exec), then ends: settle.
     deadline = time.monotonic() + SETTLE_SECONDS
-    end = usage()
-    while not _within(end, start) and time.monotonic() < deadline:
+    leftovers, end = _leftovers(), usage()
+    while (leftovers or not _within(end, start)) and time.monotonic() < deadline:
         time.sleep(1)
-        end = usage()
-    leftovers = [t.name for t in threading.enumerate() if t.name.startswith(("logs-", "terminal"))]
+        leftovers, end = _leftovers(), usage()
     print(f"soak: {len(plan)} openings in {took:.0f} s; start {start}; end {end}")
     assert leftovers == [], leftovers
     assert errors.seen == [], errors.seen
