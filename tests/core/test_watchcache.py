@@ -230,3 +230,29 @@ def test_a_failing_on_change_is_an_error_state_too(namespace: Namespace) -> None
         assert "trigger" in _names(cache)
     finally:
         cache.stop()
+
+
+def test_the_first_list_arrives_page_by_page_then_the_watch_follows(namespace: Namespace) -> None:
+    for i in range(7):
+        _kwok_pod(namespace, f"paged-{i}")
+    batches: list[list[Change]] = []
+    sizes: list[int] = []
+    cache: WatchCache[PodRow] = WatchCache(
+        Pods(namespace.admin, Settings(namespace=namespace.name)),
+        derive=pod_row,
+        on_change=lambda changes: (batches.append(changes), sizes.append(len(cache))),
+        pages=(3, 2),
+    )
+    cache.start()
+    try:
+        assert cache.wait_synced(10)
+        # pages of 3, 2, 2: a RESYNC with the first three, then two batches of additions,
+        # and the cache says synced only once it holds all seven
+        assert [b[0].kind for b in batches[:3]] == ["RESYNC", "ADDED", "ADDED"]
+        assert sizes[:3] == [3, 5, 7]
+        assert len(cache.derived()[1]) == 7 and cache.relists == 1
+        _kwok_pod(namespace, "after")  # watched from the snapshot's version: nothing missed
+        assert _eventually(lambda: "after" in _names(cache))
+        assert cache.state.phase is Phase.WATCHING and cache.relists == 1
+    finally:
+        cache.stop()

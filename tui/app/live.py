@@ -15,7 +15,7 @@ from textual.widget import Widget
 from tui.app.resource_table import ResourceTable
 from tui.core.kinds import AnyKind
 from tui.core.resources import Collection
-from tui.core.watchcache import CacheState, Change, WatchCache
+from tui.core.watchcache import FIRST_PAGES, CacheState, Change, WatchCache
 
 MIN_INTERVAL = 0.1  # seconds between two table rebuilds during a storm
 
@@ -35,7 +35,11 @@ class LiveList:
         self.target = target
         # rows are derived in the watch thread, once per change, never on the UI thread
         self.cache = WatchCache(
-            collection, namespace, derive=kind.list_row, on_change=self._on_change
+            collection,
+            namespace,
+            derive=kind.list_row,
+            on_change=self._on_change,
+            pages=FIRST_PAGES,
         )
         self.namespace = self.cache.namespace
         self._lock = threading.Lock()

@@ -35,12 +35,14 @@ from typing import Any, Generic, TypeVar, overload
 
 from urllib3.exceptions import HTTPError, ProtocolError, ReadTimeoutError
 
+from tui.core import rawapi
 from tui.core.errors import ApiError, from_api_exception, from_transport_error
 from tui.core.resources import Collection
 
 WATCH_SECONDS = 30  # server-side timeout of one watch request
 POLL_SECONDS = 2.0
 MAX_BACKOFF = 30.0
+FIRST_PAGES = (250, 5000)  # a screenful and more at once, then few round trips
 MAX_CACHES = 16  # running caches per owner (WatchCaches): one per kind and namespace in use
 
 log = logging.getLogger(__name__)
@@ -94,6 +96,7 @@ class WatchCache(Generic[D]):
         on_change: Callable[[list[Change]], None] | None = None,
         poll_seconds: float = POLL_SECONDS,
         watch_seconds: int = WATCH_SECONDS,
+        pages: tuple[int, int] | None = None,
     ) -> None: ...
 
     @overload
@@ -106,6 +109,7 @@ class WatchCache(Generic[D]):
         on_change: Callable[[list[Change]], None] | None = None,
         poll_seconds: float = POLL_SECONDS,
         watch_seconds: int = WATCH_SECONDS,
+        pages: tuple[int, int] | None = None,
     ) -> None: ...
 
     def __init__(
@@ -117,8 +121,13 @@ class WatchCache(Generic[D]):
         on_change: Callable[[list[Change]], None] | None = None,
         poll_seconds: float = POLL_SECONDS,
         watch_seconds: int = WATCH_SECONDS,
+        pages: tuple[int, int] | None = None,
     ) -> None:
         self.collection = collection
+        # (first, then) page sizes: the first list arrives page by page, each one emitted, so
+        # a face draws the first rows of 10,000 pods at once; None lists in one piece (and
+        # re-lists always do: they replace the rows as a whole)
+        self.pages = pages
         self.namespace = collection.namespace(namespace)
         self.on_change = on_change
         self.poll_seconds = poll_seconds
@@ -290,6 +299,8 @@ class WatchCache(Generic[D]):
         self._tried.set()
 
     def _relist(self) -> str:
+        if self.pages is not None and not self.synced.is_set():
+            return self._list_in_pages(*self.pages)
         data = self.collection.list_raw(self.namespace)
         fresh = {o["metadata"]["uid"]: o for o in data.get("items", [])}
         derived: dict[str, D] = {}
@@ -316,26 +327,54 @@ class WatchCache(Generic[D]):
         self._emit([Change("RESYNC", None)])
         return str(data.get("metadata", {}).get("resourceVersion", ""))
 
+    def _list_in_pages(self, first_page: int, then: int) -> str:
+        """The first list, page by page: the first page replaces whatever was there
+        (RESYNC), the next ones arrive as additions; synced only after the last page."""
+        rv, first = "", True
+        for page in self.collection.list_pages(self.namespace, first=first_page, then=then):
+            objs = {o["metadata"]["uid"]: o for o in page.get("items", [])}
+            derive = self._derive
+            derived = {u: derive(o) for u, o in objs.items()} if derive is not None else {}
+            with self._lock:
+                if first:
+                    self._items, self._derived = objs, derived
+                else:
+                    self._items.update(objs)
+                    self._derived.update(derived)
+                self.version += 1
+            self._emit(
+                [Change("RESYNC", None)] if first else [Change("ADDED", o) for o in objs.values()]
+            )
+            first = False
+            rv = str(page.get("metadata", {}).get("resourceVersion", ""))
+            if self._stop.is_set():
+                return rv
+        self.relists += 1
+        self.synced.set()
+        self._tried.set()
+        return rv
+
     def _watch(self, rv: str) -> str:
         """Stream events until the server ends the watch; the last version seen (raise to
         re-list)."""
         from kubernetes.client.exceptions import ApiException
 
         kind = self.collection.kind
-        call = getattr(self.collection.client, kind.method("list"))
         action = f"watch {kind.plural} in namespace {self.namespace}"
         # The server ends the watch after watch_seconds; silence for a request timeout more
         # than that means the stream is dead (packets dropped), not quiet.
         timeout = self.collection.settings.request_timeout_seconds
         try:
-            resp = call(
-                self.namespace,
-                watch=True,
-                resource_version=rv,
-                allow_watch_bookmarks=True,
-                timeout_seconds=self.watch_seconds,
-                _preload_content=False,
-                _request_timeout=(timeout, self.watch_seconds + timeout),
+            resp = rawapi.get(
+                self.collection.api_client,
+                kind.path(self.namespace),
+                {
+                    "watch": True,
+                    "resourceVersion": rv,
+                    "allowWatchBookmarks": True,
+                    "timeoutSeconds": self.watch_seconds,
+                },
+                timeout=(timeout, self.watch_seconds + timeout),
             )
         except ApiException as exc:
             raise from_api_exception(exc, action) from exc
