@@ -62,10 +62,8 @@ class BrowserState(Screen[None]):
 
     def connection_context(self) -> str | None:
         """The context the current connection was made from (None before connecting)."""
-        try:
-            return self.wb.connection.context if self.connected else None
-        except PodbayError:
-            return None
+        conn = self.wb.current_connection  # the UI thread never connects or waits
+        return conn.context if self.connected and conn is not None else None
 
     def update_chrome(self) -> None:
         """Redraw the tab bar, the fault banner and the status bar from the state."""

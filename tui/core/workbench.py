@@ -59,30 +59,60 @@ class Workbench:
                 on_file = Settings().model_dump()
             overrides = {k: v for k, v in settings.model_dump().items() if on_file.get(k) != v}
         self.session_overrides: dict[str, Any] = dict(overrides)
+        # _lock guards the state below for a moment at a time, never while waiting for
+        # anything; connecting (the kubeconfig, exec plugins: seconds) holds _connect_lock
+        # only, so a reader, a settings change or an event loop never waits for it
         self._lock = threading.Lock()
+        self._connect_lock = threading.Lock()
         self._config_lock = threading.Lock()
         self._conn: Connection | None = None
         self._api: client.ApiClient | None = None
+        self._generation = 0  # bumped by every settings change: a connect of older ones is void
         self._caches = WatchCaches()  # the least recently used stop beyond MAX_CACHES
 
     @property
     def connection(self) -> Connection:
-        """The current connection (PodbayError with the fix when it cannot be made)."""
-        from tui.core.connection import connect
-
-        with self._lock:
-            if not self.settings.enabled:
-                raise IntegrationDisabled()
-            if self._conn is None:
-                self._conn = connect(self.settings)
-                self._api = self._conn.api_client()
-            return self._conn
+        """The current connection (PodbayError with the fix when it cannot be made). Blocks
+        while it is being made: call it off the UI thread and the event loop."""
+        return self._connected()[0]
 
     @property
     def api(self) -> client.ApiClient:
-        self.connection  # noqa: B018 (ensures the client exists)
-        assert self._api is not None
-        return self._api
+        return self._connected()[1]
+
+    @property
+    def current_connection(self) -> Connection | None:
+        """The connection if one is made, else None; never connects and never waits."""
+        return self._conn
+
+    @property
+    def connecting(self) -> bool:
+        """Whether a connection is being made right now (by any thread)."""
+        return self._connect_lock.locked()
+
+    def _connected(self) -> tuple[Connection, client.ApiClient]:
+        from tui.core.connection import connect
+
+        while True:
+            with self._lock:
+                if not self.settings.enabled:
+                    raise IntegrationDisabled()
+                if self._conn is not None and self._api is not None:
+                    return self._conn, self._api
+            with self._connect_lock:  # one connect at a time; the others wait for it here
+                with self._lock:
+                    if not self.settings.enabled:
+                        raise IntegrationDisabled()
+                    if self._conn is not None and self._api is not None:
+                        return self._conn, self._api
+                    settings, generation = self.settings, self._generation
+                conn = connect(settings)  # may take seconds: no _lock held
+                api: client.ApiClient = conn.api_client()
+                with self._lock:
+                    if generation == self._generation:
+                        self._conn, self._api = conn, api
+                        return conn, api
+                api.close()  # the settings changed meanwhile: connect with the new ones
 
     @property
     def pods(self) -> Pods:
@@ -170,17 +200,19 @@ class Workbench:
             changes = {k: v for k, v in new.model_dump().items() if current.get(k) != v}
             self.configure(changes)
             return
-        with self._lock:
-            self.settings = new
-            self._stop_caches()
-            if self._api is not None:
-                self._api.close()
-            self._conn = None
-            self._api = None
+        self._disconnect(new)
 
     def close(self) -> None:
+        self._disconnect(None)
+
+    def _disconnect(self, settings: Settings | None) -> None:
+        """Forget the connection (adopting ``settings`` if given), then stop the caches and
+        close the old client outside the lock."""
         with self._lock:
-            self._stop_caches()
-            if self._api is not None:
-                self._api.close()
-            self._conn, self._api = None, None
+            if settings is not None:
+                self.settings = settings
+            self._generation += 1
+            api, self._conn, self._api = self._api, None, None
+        self._stop_caches()
+        if api is not None:
+            api.close()

@@ -89,6 +89,12 @@ def config_json(wb: Workbench) -> dict[str, Any]:
     }
     seed_config = {"enabled": s.enabled, "namespace": s.namespace, "kubeconfigPath": s.kubeconfig}
     try:
+        if wb.current_connection is None and wb.connecting:  # never wait for another's
+            raise PodbayError(  # connect: a credential plugin may take its time
+                "connecting to the cluster (reading the kubeconfig, running its credential "
+                "plugin if it has one)",
+                "ask again in a moment",
+            )
         conn = wb.connection
         out.update(connected=True, server=conn.server, error=None)
         connection: dict[str, Any] = {"connected": True, "namespace": s.namespace}
