@@ -6,7 +6,7 @@ For each size, kwok pods are created in a fresh namespace; then, ``--rounds`` ti
 alternating so that machine noise hits both alike:
   * podbay (``python -m tui``) and k9s, each started in its own tmux session at 120x40, with
     the time from process start until the screen shows the first pod row and until it shows
-    the full count (podbay's status bar ``N pods``, k9s's title ``Pods(ns)[N]``), read from
+    the full count (podbay's status bar ``N pods``, k9s's title ``pods(ns)[1,000]``), read from
     the rendered screen (``tmux capture-pane``) every 10 ms;
   * ``kubectl get pods`` wall time.
 k9s is looked for at ``--k9s``, ``$PATH`` and ``~/.cache/podbay/tools/k9s-*/k9s`` (built with
@@ -98,7 +98,8 @@ def podbay_round(sb: Sandbox, ns: str, count: int, home: Path) -> tuple[float, f
 def k9s_round(k9s: str, sb: Sandbox, ns: str, count: int, home: Path) -> tuple[float, float]:
     env = base_env(home) | {"K9S_CONFIG_DIR": str(home / "k9s")}
     argv = [k9s, "--kubeconfig", str(sb.kubeconfig("admin")), "-n", ns, "-c", "pods"]
-    full = re.compile(rf"[Pp]ods\({re.escape(ns)}\)\[{count}\]")
+    shown = "|".join({str(count), f"{count:,}"})  # k9s writes [1,000]
+    full = re.compile(rf"[Pp]ods\({re.escape(ns)}\)\[({shown})\]")
     return time_to_screen(argv, env, lambda s: "pod-0" in s, lambda s: bool(full.search(s)))
 
 
