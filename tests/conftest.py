@@ -24,6 +24,7 @@ from pathlib import Path
 import pytest
 from kubernetes import client, config
 
+from tests.netproxy import CuttableProxy
 from tui.core.settings import settings_path
 from tui.sandbox.cluster import Sandbox, list_sandboxes
 from tui.sandbox.errors import SandboxError
@@ -311,3 +312,13 @@ def require_service_routing(ns: Namespace) -> None:
         if IN_CI:
             pytest.fail(why)
         pytest.skip(why)
+
+
+@pytest.fixture
+def proxy(namespace: Namespace) -> Iterator[CuttableProxy]:
+    """A proxy in front of the session sandbox's apiserver that a test can cut or black-hole
+    (``proxy.kubeconfig`` points a copy of a kubeconfig at it)."""
+    host, port = namespace.sandbox.server.removeprefix("https://").rsplit(":", 1)
+    link = CuttableProxy((host, int(port)))
+    yield link
+    link.close()

@@ -5,7 +5,6 @@ rows catch up and the banner goes, without restarting the app."""
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -20,14 +19,6 @@ from tui.core.watchcache import WATCH_SECONDS, Phase
 pytestmark = pytest.mark.cluster
 
 TIMEOUT = 2.0  # request_timeout_seconds
-
-
-@pytest.fixture
-def proxy(namespace: Namespace) -> Iterator[CuttableProxy]:
-    host, port = namespace.sandbox.server.removeprefix("https://").rsplit(":", 1)
-    link = CuttableProxy((host, int(port)))
-    yield link
-    link.close()
 
 
 async def test_a_black_hole_shows_a_banner_keeps_the_tui_usable_and_recovers(

@@ -3,7 +3,6 @@ dialog says what was (not) deleted and what to do, not 'unexpected error … a p
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -16,14 +15,6 @@ from tui.app.dialogs import ConfirmDialog, ErrorDialog
 from tui.core.models import MANAGED_BY, MANAGER
 
 pytestmark = pytest.mark.cluster
-
-
-@pytest.fixture
-def proxy(namespace: Namespace) -> Iterator[CuttableProxy]:
-    host, port = namespace.sandbox.server.removeprefix("https://").rsplit(":", 1)
-    link = CuttableProxy((host, int(port)))
-    yield link
-    link.close()
 
 
 async def test_a_cleanup_that_loses_the_cluster_says_so(

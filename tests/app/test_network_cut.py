@@ -4,7 +4,6 @@ and one created during the cut — without restarting the app."""
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -16,14 +15,6 @@ from tests.netproxy import CuttableProxy
 from tui.core.watchcache import Phase
 
 pytestmark = pytest.mark.cluster
-
-
-@pytest.fixture
-def proxy(namespace: Namespace) -> Iterator[CuttableProxy]:
-    host, port = namespace.sandbox.server.removeprefix("https://").rsplit(":", 1)
-    link = CuttableProxy((host, int(port)))
-    yield link
-    link.close()
 
 
 async def test_network_cut_shows_a_banner_and_the_rows_catch_up(

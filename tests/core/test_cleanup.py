@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import datetime as dt
 import time
-from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -170,14 +169,6 @@ def test_a_pod_replaced_under_the_same_name_is_not_deleted(real_node: Namespace)
     assert result.deleted == []
     assert [s.reason for s in result.skipped] == ["replaced since selection (UID changed)"]
     assert any(p.name == "reused" for p in pods.list())
-
-
-@pytest.fixture
-def proxy(namespace: Namespace) -> Iterator[CuttableProxy]:
-    host, port = namespace.sandbox.server.removeprefix("https://").rsplit(":", 1)
-    link = CuttableProxy((host, int(port)))
-    yield link
-    link.close()
 
 
 @pytest.mark.cluster

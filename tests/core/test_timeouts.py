@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import threading
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -28,14 +28,6 @@ pytestmark = pytest.mark.cluster
 
 TIMEOUT = 2.0  # the request_timeout_seconds of these tests
 HUNG = 60.0  # a call still running after this long counts as hung
-
-
-@pytest.fixture
-def proxy(namespace: Namespace) -> Iterator[CuttableProxy]:
-    host, port = namespace.sandbox.server.removeprefix("https://").rsplit(":", 1)
-    link = CuttableProxy((host, int(port)))
-    yield link
-    link.close()
 
 
 def outcome(call: Callable[[], Any]) -> tuple[BaseException | None, float]:

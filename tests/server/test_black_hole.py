@@ -5,7 +5,6 @@ timeout, saying which call timed out, and all of them work again once packets fl
 from __future__ import annotations
 
 import time
-from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -25,14 +24,6 @@ TIMEOUT = 4.0  # request_timeout_seconds
 # "within the timeout": one timeout plus a margin for a loaded 2-core machine, less than two
 # (a route must not wait for a second call after the first timed out)
 WITHIN = 1.75 * TIMEOUT
-
-
-@pytest.fixture
-def proxy(namespace: Namespace) -> Iterator[CuttableProxy]:
-    host, port = namespace.sandbox.server.removeprefix("https://").rsplit(":", 1)
-    link = CuttableProxy((host, int(port)))
-    yield link
-    link.close()
 
 
 def test_rest_answers_504_within_the_timeout_and_recovers(

@@ -3,7 +3,6 @@ client mistake never a 500, a lost cluster a 503 with its diagnosis, never a tra
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -22,14 +21,6 @@ from tui.server.app import make_app
 
 pytestmark = pytest.mark.cluster
 API = "/api/kubernetes"
-
-
-@pytest.fixture
-def proxy(namespace: Namespace) -> Iterator[CuttableProxy]:
-    host, port = namespace.sandbox.server.removeprefix("https://").rsplit(":", 1)
-    link = CuttableProxy((host, int(port)))
-    yield link
-    link.close()
 
 
 def _client(kubeconfig: Path, namespace: str, tmp_path: Path) -> tuple[Workbench, TestClient]:
