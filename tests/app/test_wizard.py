@@ -105,6 +105,32 @@ async def test_pod_form_checks_as_you_type_and_proposes_an_unused_name(
         assert form.request() is not None
 
 
+async def test_pod_form_completes_a_claim_of_the_namespace(
+    namespace: Namespace, tmp_path: Path
+) -> None:
+    namespace.core.create_namespaced_persistent_volume_claim(
+        namespace.name,
+        {
+            "metadata": {"name": "shared-data"},
+            "spec": {
+                "accessModes": ["ReadWriteOnce"],
+                "resources": {"requests": {"storage": "1Gi"}},
+            },
+        },
+    )
+    app = browser_app(namespace.sandbox.kubeconfig("admin"), namespace.name)
+    async with app.run_test(size=(120, 40)) as pilot:
+        form = await _open_pod_form(pilot, tmp_path)
+        await until(pilot, lambda: form.claims_listed, "the claims")
+        assert "shared-data" in str(form.query_one("#h-pvc", Static).render())
+        form.query_one("#f-pvc", Input).focus()
+        await pilot.pause(0.3)  # a key typed at once would go to the field focused before
+        await pilot.press("s", "h")
+        await until(pilot, lambda: bool(form.query_one("#f-pvc", Input)._suggestion), "hint")
+        await pilot.press("right")
+        assert form.text("pvc") == "shared-data"
+
+
 async def test_pod_form_offers_an_image_a_node_holds_first(
     real_node: Namespace, tmp_path: Path
 ) -> None:

@@ -11,6 +11,7 @@ from typing import Any
 from rich.text import Text
 from textual import work
 from textual.message import Message
+from textual.suggester import SuggestFromList
 from textual.widget import Widget
 from textual.widgets import Input, Select, Static
 
@@ -251,7 +252,10 @@ class PodForm(CreateForm):
         if message.names is None:
             hint.update(Text("a claim in this namespace (the account may not list them)"))
         elif message.names:
-            hint.update(Text("claims here: " + ", ".join(message.names)))
+            hint.update(
+                Text("claims here (type to complete, → accepts): " + ", ".join(message.names))
+            )
+            self.query_one("#f-pvc", Input).suggester = SuggestFromList(message.names)
         else:
             hint.update(Text("no claims in this namespace"))
 
