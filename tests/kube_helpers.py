@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import time
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -30,6 +31,16 @@ def pod_manifest(name: str, *, kwok: bool = False, **spec: Any) -> dict[str, Any
         "metadata": {"name": name, "labels": spec.pop("labels", {"app": name})},
         "spec": {"restartPolicy": "Never", "containers": [container], **spec},
     }
+
+
+def eventually(cond: Callable[[], bool], timeout: float = 20) -> bool:
+    """Whether ``cond`` holds within ``timeout`` seconds (polled every 50 ms)."""
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if cond():
+            return True
+        time.sleep(0.05)
+    return cond()
 
 
 def wait_pod(

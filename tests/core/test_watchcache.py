@@ -4,27 +4,17 @@ from __future__ import annotations
 
 import json
 import time
-from collections.abc import Callable
 from typing import Any
 
 import pytest
 
 from tests.conftest import Namespace
-from tests.kube_helpers import KWOK_PLACEMENT, settle_after_apiserver_restart
+from tests.kube_helpers import KWOK_PLACEMENT, eventually, settle_after_apiserver_restart
 from tui.core.pods import PodRow, Pods, pod_row
 from tui.core.settings import Settings
 from tui.core.watchcache import Change, Phase, WatchCache
 
 pytestmark = pytest.mark.cluster
-
-
-def _eventually(cond: Callable[[], bool], timeout: float = 20) -> bool:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if cond():
-            return True
-        time.sleep(0.05)
-    return cond()
 
 
 def _kwok_pod(ns: Namespace, name: str) -> None:
@@ -51,12 +41,12 @@ def test_cache_sees_adds_updates_and_deletes_live(namespace: Namespace) -> None:
         assert cache.wait_synced(10)
         assert _names(cache) == {"before"}
         _kwok_pod(namespace, "after")
-        assert _eventually(lambda: _names(cache) == {"before", "after"})
-        assert _eventually(
+        assert eventually(lambda: _names(cache) == {"before", "after"})
+        assert eventually(
             lambda: (cache.get("after") or {}).get("status", {}).get("phase") == "Running"
         )
         namespace.core.delete_namespaced_pod("before", namespace.name, grace_period_seconds=0)
-        assert _eventually(lambda: _names(cache) == {"after"})
+        assert eventually(lambda: _names(cache) == {"after"})
         assert cache.state.phase is Phase.WATCHING
         assert cache.relists == 1  # followed by watch alone, no re-list
         kinds = {c.kind for c in changes}
@@ -70,9 +60,9 @@ def test_spec_role_without_watch_falls_back_to_polling(namespace: Namespace) -> 
     cache = WatchCache(pods, poll_seconds=0.5).start()
     try:
         assert cache.wait_synced(10)
-        assert _eventually(lambda: cache.state.phase is Phase.POLLING)
+        assert eventually(lambda: cache.state.phase is Phase.POLLING)
         _kwok_pod(namespace, "seen-by-polling")
-        assert _eventually(lambda: "seen-by-polling" in _names(cache))
+        assert eventually(lambda: "seen-by-polling" in _names(cache))
     finally:
         cache.stop()
 
@@ -83,8 +73,8 @@ def test_cache_reconnects_after_an_apiserver_restart(namespace: Namespace) -> No
         assert cache.wait_synced(10)
         namespace.sandbox.restart("kube-apiserver")
         _kwok_pod(namespace, "after-restart")
-        assert _eventually(lambda: "after-restart" in _names(cache), timeout=60)
-        assert _eventually(lambda: cache.state.phase is Phase.WATCHING, timeout=30)
+        assert eventually(lambda: "after-restart" in _names(cache), timeout=60)
+        assert eventually(lambda: cache.state.phase is Phase.WATCHING, timeout=30)
     finally:
         cache.stop()
         settle_after_apiserver_restart(namespace.sandbox, namespace.core)
@@ -104,19 +94,19 @@ def test_derived_rows_follow_changes_and_polling_rederives_only_what_changed(
     cache = WatchCache(pods, derive=row, poll_seconds=0.3).start()
     try:
         assert cache.wait_synced(10)
-        assert _eventually(lambda: cache.state.phase is Phase.POLLING)
-        assert _eventually(lambda: _rows(cache).get("steady") == "Running")
+        assert eventually(lambda: cache.state.phase is Phase.POLLING)
+        assert eventually(lambda: _rows(cache).get("steady") == "Running")
         relists = cache.relists
-        assert _eventually(lambda: cache.relists >= relists + 3)
+        assert eventually(lambda: cache.relists >= relists + 3)
         steady_rows = derived_for.count("steady")
-        assert _eventually(lambda: cache.relists >= relists + 6)
+        assert eventually(lambda: cache.relists >= relists + 6)
         assert derived_for.count("steady") == steady_rows  # unchanged pod: row reused
 
         _kwok_pod(namespace, "newcomer")
-        assert _eventually(lambda: _rows(cache).get("newcomer") == "Running")
+        assert eventually(lambda: _rows(cache).get("newcomer") == "Running")
         version = cache.version
         namespace.core.delete_namespaced_pod("newcomer", namespace.name, grace_period_seconds=0)
-        assert _eventually(lambda: "newcomer" not in _rows(cache))
+        assert eventually(lambda: "newcomer" not in _rows(cache))
         assert cache.version > version
         [only] = cache.derived()[1]
         assert only.created_ms is not None
@@ -140,7 +130,7 @@ def test_an_ended_watch_resumes_from_its_version_without_a_relist(namespace: Nam
         assert cache.wait_synced(10)
         time.sleep(3.5)  # at least two server-side watch timeouts
         _kwok_pod(namespace, "after-timeouts")
-        assert _eventually(lambda: "after-timeouts" in _names(cache))
+        assert eventually(lambda: "after-timeouts" in _names(cache))
         assert cache.relists == 1
         assert cache.state.phase is Phase.WATCHING
     finally:
@@ -161,9 +151,9 @@ def test_an_expired_version_410_relists_and_watches_on(namespace: Namespace) -> 
     cache = _ExpiredOnce(Pods(namespace.admin, Settings(namespace=namespace.name))).start()
     try:
         assert cache.wait_synced(10)
-        assert _eventually(lambda: cache.relists == 2)  # the 410 made it list again
+        assert eventually(lambda: cache.relists == 2)  # the 410 made it list again
         _kwok_pod(namespace, "after-410")
-        assert _eventually(lambda: "after-410" in _names(cache))
+        assert eventually(lambda: "after-410" in _names(cache))
         assert _names(cache) == {"first", "after-410"}
         assert cache.state.phase is Phase.WATCHING and cache.error is None and cache.relists == 2
     finally:
@@ -175,7 +165,7 @@ def test_stop_ends_the_watch_and_its_connection_at_once(namespace: Namespace) ->
     connection) waiting up to watch_seconds + 15 s for the server to end the watch."""
     cache = WatchCache(Pods(namespace.admin, Settings(namespace=namespace.name))).start()
     assert cache.wait_synced(10)
-    assert _eventually(lambda: cache._response is not None)  # the watch is open, and quiet
+    assert eventually(lambda: cache._response is not None)  # the watch is open, and quiet
     t0 = time.monotonic()
     cache.stop()
     assert cache.wait_stopped(3), "the watch thread still reads its stream"
@@ -199,13 +189,13 @@ def test_a_failing_derive_is_an_error_state_and_the_cache_restarts(namespace: Na
     try:
         assert cache.wait_synced(10) and cache.healthy
         _kwok_pod(namespace, "poison")
-        assert _eventually(lambda: cache.state.phase is Phase.ERROR), cache.state
+        assert eventually(lambda: cache.state.phase is Phase.ERROR), cache.state
         assert "KeyError" in cache.state.reason and cache.error is not None
         assert not cache.healthy  # readers go to the apiserver meanwhile
         assert cache._thread is not None and cache._thread.is_alive()
-        assert _eventually(lambda: cache.failures >= 2)  # it keeps trying (with backoff)
+        assert eventually(lambda: cache.failures >= 2)  # it keeps trying (with backoff)
         broken["on"] = False
-        assert _eventually(lambda: "poison" in _rows(cache), timeout=30)
+        assert eventually(lambda: "poison" in _rows(cache), timeout=30)
         assert cache.state.phase is Phase.WATCHING and cache.healthy
     finally:
         cache.stop()
@@ -225,8 +215,8 @@ def test_a_failing_on_change_is_an_error_state_too(namespace: Namespace) -> None
     try:
         assert cache.wait_synced(10)
         _kwok_pod(namespace, "trigger")
-        assert _eventually(lambda: cache.failures == 1)
-        assert _eventually(lambda: cache.healthy and cache.relists >= 2)  # listed afresh
+        assert eventually(lambda: cache.failures == 1)
+        assert eventually(lambda: cache.healthy and cache.relists >= 2)  # listed afresh
         assert "trigger" in _names(cache)
     finally:
         cache.stop()
@@ -252,7 +242,7 @@ def test_the_first_list_arrives_page_by_page_then_the_watch_follows(namespace: N
         assert sizes[:3] == [3, 5, 7]
         assert len(cache.derived()[1]) == 7 and cache.relists == 1
         _kwok_pod(namespace, "after")  # watched from the snapshot's version: nothing missed
-        assert _eventually(lambda: "after" in _names(cache))
+        assert eventually(lambda: "after" in _names(cache))
         assert cache.state.phase is Phase.WATCHING and cache.relists == 1
     finally:
         cache.stop()

@@ -4,8 +4,7 @@ lists to the apiserver instead of serving stale rows."""
 from __future__ import annotations
 
 import threading
-import time
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -13,7 +12,7 @@ import pytest
 from fastapi.testclient import TestClient
 
 from tests.conftest import Namespace
-from tests.kube_helpers import KWOK_PLACEMENT
+from tests.kube_helpers import KWOK_PLACEMENT, eventually
 from tests.server.local_client import rest_client
 from tui.core.kinds import SERVICES
 from tui.core.pods import PodRow
@@ -37,15 +36,6 @@ def served(namespace: Namespace, tmp_path: Path) -> Iterator[tuple[TestClient, W
     wb.close()
 
 
-def _eventually(cond: Callable[[], bool], timeout: float = 20) -> bool:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if cond():
-            return True
-        time.sleep(0.05)
-    return cond()
-
-
 def _watch_threads() -> int:
     return sum(1 for t in threading.enumerate() if t.name.startswith("watch-"))
 
@@ -62,7 +52,7 @@ def test_any_number_of_namespaces_keeps_at_most_max_caches(
         r = rest.get(f"{API}/{plural}", params={"namespace": ns})
         assert r.status_code == 200, r.text
         assert r.json()["source"] == "cache"
-    assert _eventually(lambda: _watch_threads() - before <= MAX_CACHES), (
+    assert eventually(lambda: _watch_threads() - before <= MAX_CACHES), (
         f"{_watch_threads() - before} watch threads for a limit of {MAX_CACHES}"
     )
     assert len(wb._caches) == MAX_CACHES
@@ -70,7 +60,7 @@ def test_any_number_of_namespaces_keeps_at_most_max_caches(
     assert wb.ready_pod_cache(names[-1]) is not None
     assert wb.ready_cache(SERVICES, names[0]) is None  # the least recently used: stopped
     wb.close()
-    assert _eventually(lambda: _watch_threads() == before)
+    assert eventually(lambda: _watch_threads() == before)
 
 
 def test_a_broken_cache_is_not_served_and_comes_back(
@@ -96,12 +86,12 @@ def test_a_broken_cache_is_not_served_and_comes_back(
             "spec": {"containers": [{"name": "c", "image": "x"}], **KWOK_PLACEMENT},
         },
     )
-    assert _eventually(lambda: cache.state.phase is Phase.ERROR), cache.state
+    assert eventually(lambda: cache.state.phase is Phase.ERROR), cache.state
     listed = rest.get(f"{API}/pods").json()
     assert listed["source"] == "apiserver"
     assert [p["name"] for p in listed["pods"]] == ["new"]
 
     cache._derive = healthy_row
-    assert _eventually(lambda: cache.healthy, timeout=30), cache.state
+    assert eventually(lambda: cache.healthy, timeout=30), cache.state
     listed = rest.get(f"{API}/pods").json()
     assert listed["source"] == "cache" and [p["name"] for p in listed["pods"]] == ["new"]
